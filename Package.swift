@@ -1,0 +1,99 @@
+// swift-tools-version: 6.2
+// OC Pizza back office. Dependencies point one way:
+// C modules (CLibPQ, CLibXML2) → wrappers (Postgres, XML) → Migrations, EmbeddedPostgres → Jobs → Runtime → ocpizza.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "ocpizza",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ocpizza", targets: ["ocpizza"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: C bindings
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+
+        // MARK: Wrappers
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "XML", dependencies: ["CLibXML2"]),
+
+        // MARK: Database schema and the embedded development cluster
+        .target(
+            name: "Migrations",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            resources: [.embedInCode("SQL")]
+        ),
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: Jobs
+        .target(
+            name: "Jobs",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Jobs"
+        ),
+
+        // MARK: Command
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "Postgres", "EmbeddedPostgres", "Migrations",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ocpizza",
+            dependencies: [
+                "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Benchmarks (run by scripts/bench-*, never by the test suite)
+        .executableTarget(
+            name: "bench-copy-load",
+            dependencies: ["Postgres"],
+            path: "Benchmarks/CopyLoad"
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "XMLTests", dependencies: ["XML"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,18 @@
+/// The migrations compiled into this build, in version order.
+///
+/// The SQL files live in `Sources/Migrations/SQL/` and are embedded in the binary by SwiftPM
+/// (`.embedInCode`), so a deployed `ocpizza` needs no files beside it. SwiftPM names each file's
+/// bytes after the file (a leading digit becomes `_`): add a line here for every new file.
+/// `MigrationCatalogTests` fails if this list and the folder disagree.
+public enum MigrationCatalog {
+    public static let all: [Migration] = [
+        embedded("0001_foundation.sql", PackageResources._001_foundation_sql)
+    ]
+
+    private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {
+        guard let migration = Migration(fileName: fileName, sql: String(decoding: bytes, as: UTF8.self)) else {
+            preconditionFailure("migration file name without a version: \(fileName)")
+        }
+        return migration
+    }
+}
