@@ -112,14 +112,13 @@ public final class ConnectionPool: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let enqueued = state.withLock { state in
-                    guard !Task.isCancelled, !state.isClosed else { return false }
+                let refusal: (any Error)? = state.withLock { state in
+                    if state.isClosed { return PostgresError(code: .poolClosed, message: "the pool is closed") }
+                    if Task.isCancelled { return CancellationError() }
                     state.waiters.append((id, continuation))
-                    return true
+                    return nil
                 }
-                if !enqueued {
-                    continuation.resume(throwing: CancellationError())
-                }
+                if let refusal { continuation.resume(throwing: refusal) }
             }
         } onCancel: {
             let waiter = state.withLock { state in

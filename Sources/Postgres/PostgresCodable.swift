@@ -174,7 +174,8 @@ extension Decimal: PostgresCodable {
     public var postgresText: String? { isNaN ? "NaN" : description }
 
     /// Decodes `numeric` (and integer columns) exactly. A value Decimal cannot hold exactly
-    /// (more than 38 significant digits, or infinity) is an error, never a silent rounding.
+    /// (more than 38 significant digits, an exponent outside -128...127, infinity) is an error,
+    /// never a silent rounding.
     public init(postgresText text: PostgresText, type: PostgresType) throws(PostgresDecodingFailure) {
         guard type == .numeric || type.isInteger else { throw .mismatch(type, Decimal.self) }
         let string = text.string
@@ -182,13 +183,13 @@ extension Decimal: PostgresCodable {
             self = .nan
             return
         }
-        let significant = Decimal.significantDigitCount(string)
-        guard let significant else {
+        guard let shape = Decimal.literalShape(string) else {
             throw PostgresDecodingFailure("'\(string.prefix(40))' cannot be represented as Decimal")
         }
-        guard significant <= 38 else {
+        guard shape.significantDigits <= 38, (-128...127).contains(shape.exponent) else {
             throw PostgresDecodingFailure(
-                "numeric value has \(significant) significant digits; Decimal holds at most 38 exactly")
+                "numeric value has \(shape.significantDigits) significant digits and exponent \(shape.exponent); "
+                    + "Decimal holds at most 38 digits and exponents -128...127 exactly")
         }
         guard let value = Decimal(string: string) else {
             throw PostgresDecodingFailure("'\(string.prefix(40))' is not a number")
@@ -196,11 +197,13 @@ extension Decimal: PostgresCodable {
         self = value
     }
 
-    /// Significant digits of a plain decimal literal (no exponent), or nil if it is not one.
-    static func significantDigitCount(_ literal: String) -> Int? {
+    /// For a plain decimal literal (no exponent): its significant digits once leading and
+    /// trailing zeros are dropped, and the power of ten of its last significant digit.
+    /// `1200` → (2, 2); `0.0120` → (2, -3); `0` → (1, 0). Nil if it is not such a literal.
+    static func literalShape(_ literal: String) -> (significantDigits: Int, exponent: Int)? {
         var digits: [UInt8] = []
+        var integerDigits = 0
         var sawPoint = false
-        var fractionalDigits = 0
         for (index, byte) in literal.utf8.enumerated() {
             switch byte {
             case UInt8(ascii: "-"), UInt8(ascii: "+"):
@@ -210,21 +213,16 @@ extension Decimal: PostgresCodable {
                 sawPoint = true
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 digits.append(byte)
-                if sawPoint { fractionalDigits += 1 }
+                if !sawPoint { integerDigits += 1 }
             default:
                 return nil
             }
         }
         guard !digits.isEmpty else { return nil }
-        // Trailing zeros of the fraction carry no value; leading zeros neither.
-        var end = digits.count
-        var trailingFractionZeros = 0
-        while end > 0, digits[end - 1] == UInt8(ascii: "0"), trailingFractionZeros < fractionalDigits {
-            end -= 1
-            trailingFractionZeros += 1
-        }
-        let start = digits[..<end].firstIndex { $0 != UInt8(ascii: "0") } ?? end
-        return max(end - start, 1)
+        guard let first = digits.firstIndex(where: { $0 != UInt8(ascii: "0") }),
+            let last = digits.lastIndex(where: { $0 != UInt8(ascii: "0") })
+        else { return (1, 0) }
+        return (last - first + 1, integerDigits - 1 - last)
     }
 }
 

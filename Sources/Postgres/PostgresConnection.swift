@@ -92,17 +92,23 @@ public final class PostgresConnection: Sendable {
     }
 
     /// Whether the connection can go back to a pool: not broken and not inside a transaction.
+    /// Answers truthfully even from a cancelled task (a pool checks connections back in from those).
     public func isReusable() async -> Bool {
-        (try? await withSession { !$0.isBroken && !$0.isInTransaction }) ?? false
+        await onQueue { box in
+            guard let session = try? box.session else { return false }
+            return !session.isBroken && !session.isInTransaction
+        }
     }
 
     /// Closes the connection now (it is also closed when the last reference goes away).
     public func close() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { [box] in
-                box.close()
-                continuation.resume()
-            }
+        await onQueue { $0.close() }
+    }
+
+    /// Runs housekeeping on the queue, untouched by task cancellation.
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable (SessionBox) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { [box] in continuation.resume(returning: body(box)) }
         }
     }
 }

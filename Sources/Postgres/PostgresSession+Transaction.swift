@@ -26,11 +26,26 @@ extension PostgresSession {
             rollbackQuietly(file: file, line: line)
             throw error
         }
+        // A statement that failed inside the body, its error swallowed, leaves the transaction
+        // aborted: the server would answer COMMIT with ROLLBACK, silently losing the body's work.
+        if isInFailedTransaction {
+            rollbackQuietly(file: file, line: line)
+            throw PostgresError(
+                code: .server,
+                message: "the transaction was aborted by an earlier failed statement; nothing was committed",
+                sqlState: .inFailedSQLTransaction, file: file, line: line)
+        }
+        let commandTag: String
         do {
-            try executeScript("COMMIT", file: file, line: line)
+            commandTag = try query("COMMIT", file: file, line: line).commandTag
         } catch {
             rollbackQuietly(file: file, line: line)
             throw error
+        }
+        guard commandTag == "COMMIT" else {
+            throw PostgresError(
+                code: .server, message: "COMMIT was answered with \(commandTag); nothing was committed",
+                sqlState: .inFailedSQLTransaction, file: file, line: line)
         }
         return value
     }

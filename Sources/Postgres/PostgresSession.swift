@@ -101,6 +101,9 @@ public final class PostgresSession {
             user: text(PQuser(handle)), serverVersion: serverVersion)
     }
 
+    /// True when a statement failed inside the open transaction: only ROLLBACK is possible now.
+    public var isInFailedTransaction: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
+
     /// The backend process id, as `pg_backend_pid()` would say.
     public var backendPID: Int32 { PQbackendPID(handle) }
 

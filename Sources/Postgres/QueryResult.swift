@@ -38,6 +38,9 @@ public final class QueryResult: Sequence {
     /// Rows affected by an INSERT, UPDATE, DELETE, MERGE, COPY or SELECT, as the server reported.
     public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
 
+    /// The command tag the server answered, e.g. `INSERT 0 1`, `COMMIT` or `ROLLBACK`.
+    public var commandTag: String { String(cString: PQcmdStatus(handle)) }
+
     public subscript(row: Int) -> Row { Row(result: self, index: row) }
 
     public var first: Row? { count > 0 ? self[0] : nil }

@@ -53,6 +53,12 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
             text += "$\(binds.count)"
         }
 
+        /// An optional value: `nil` is sent as SQL NULL.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            binds.append(value.postgresBind)
+            text += "$\(binds.count)"
+        }
+
         /// An identifier (schema, table, column), double-quoted with embedded quotes doubled.
         public mutating func appendInterpolation(identifier: String) {
             text += SQL.quoteIdentifier(identifier)

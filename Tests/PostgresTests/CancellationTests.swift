@@ -1,0 +1,106 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// Cancelling the calling task cancels the query on the server, and the connection survives.
+@Suite struct CancellationTests {
+    @Test func cancellingTheTaskCancelsALongQuery() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let task = Task { try await connection.execute("SELECT pg_sleep(30)") }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            let error = await postgresError { try await task.value }
+            let elapsed = clock.now - start
+            #expect(error?.code == .cancelled)
+            #expect(error?.sqlState == .queryCanceled)
+            #expect(error?.isUnreachable == false)
+            #expect(elapsed < .seconds(5), "cancelled after \(elapsed)")
+            // The connection is still usable, and no stray cancel hits the next queries.
+            #expect(await connection.isReusable())
+            for attempt in 1...10 {
+                #expect(try await connection.value("SELECT \(attempt)", as: Int.self) == attempt)
+            }
+        }
+    }
+
+    @Test func cancellingASessionClosureStopsItsCurrentStatement() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            try await connection.execute("CREATE TABLE step (n int8)")
+            let task = Task {
+                try await connection.withSession { session in
+                    try session.execute("INSERT INTO step VALUES (1)")
+                    try session.execute("SELECT pg_sleep(30)")
+                    try session.execute("INSERT INTO step VALUES (2)")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let error = await postgresError { try await task.value }
+            #expect(error?.code == .cancelled)
+            let steps = try await connection.query("SELECT n FROM step ORDER BY n") { try $0.decode("n", as: Int.self) }
+            #expect(steps == [1])
+        }
+    }
+
+    @Test func cancellingATransactionRollsItBack() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            try await connection.execute("CREATE TABLE step (n int8)")
+            let task = Task {
+                try await connection.transaction { session in
+                    try session.execute("INSERT INTO step VALUES (1)")
+                    try session.execute("SELECT pg_sleep(30)")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let error = await postgresError { try await task.value }
+            #expect(error?.code == .cancelled)
+            #expect(try await connection.withSession { $0.isInTransaction } == false)
+            #expect(try await connection.value("SELECT count(*) FROM step", as: Int.self) == 0)
+        }
+    }
+
+    @Test func alreadyCancelledTaskDoesNotStartTheQuery() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            try await connection.execute("CREATE TABLE step (n int8)")
+            let task = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await connection.execute("INSERT INTO step VALUES (1)")
+            }
+            let error = await postgresError { try await task.value }
+            #expect(error?.code == .cancelled)
+            #expect(try await connection.value("SELECT count(*) FROM step", as: Int.self) == 0)
+        }
+    }
+
+    @Test func cancelledPoolBorrowerLeavesThePoolWorking() async throws {
+        try await TestDatabase.withDatabase { conninfo, _ in
+            let pool = ConnectionPool(conninfo: conninfo, maximumConnections: 1, logger: TestDatabase.logger)
+            let task = Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(30)") } }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let error = await postgresError { try await task.value }
+            #expect(error?.code == .cancelled)
+            let one = try await pool.withConnection { try await $0.value("SELECT 1", as: Int.self) }
+            #expect(one == 1)
+            #expect(pool.openConnections == 1)
+            await pool.close()
+        }
+    }
+
+    /// A healthy connection is reusable whether or not the task asking is cancelled: otherwise a
+    /// pool closes (and reopens) a good connection every time a borrower is cancelled.
+    @Test func healthyConnectionIsReusableEvenFromACancelledTask() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            let task = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return await connection.isReusable()
+            }
+            #expect(await task.value, "isReusable() answered false for a healthy, idle connection")
+            #expect(await connection.isReusable())
+        }
+    }
+}
