@@ -23,7 +23,9 @@ do {
     }
     let elapsed = ContinuousClock.now - started
     await connection.close()
-    print("rows=\(rows) seconds=\(elapsed.components.seconds).\(String(format: "%03d", Int(elapsed.components.attoseconds / 1_000_000_000_000_000)))")
+    print(
+        "rows=\(rows) seconds=\(elapsed.components.seconds).\(String(format: "%03d", Int(elapsed.components.attoseconds / 1_000_000_000_000_000)))"
+    )
 } catch {
     FileHandle.standardError.write(Data("bench-copy-load: \(String(reflecting: error))\n".utf8))
     exit(1)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -119,7 +120,8 @@ public struct EmbeddedCluster: Sendable {
         }
         if case .running = try status() { return .alreadyRunning }
 
-        let serverOptions = "-c listen_addresses='' -k '\(socketDirectory)' -p \(Self.port) -c unix_socket_permissions=0700"
+        let serverOptions =
+            "-c listen_addresses='' -k '\(socketDirectory)' -p \(Self.port) -c unix_socket_permissions=0700"
         let result = try ProcessRunner.run(
             account.command([
                 tools.pgCtl, "start", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", serverOptions,
@@ -135,7 +137,8 @@ public struct EmbeddedCluster: Sendable {
         let fileManager = FileManager.default
         for folder in [root, socketDirectory] {
             do {
-                try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try fileManager.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw EmbeddedClusterError(.fileSystem, "cannot create \(folder): \(error.localizedDescription)")
             }
@@ -169,25 +172,31 @@ public struct EmbeddedCluster: Sendable {
     private func createDatabaseIfMissing(logger: Logger) async throws {
         let connection = try await PostgresConnection.connect(conninfo: conninfo(database: "postgres"), logger: logger)
         let name = Self.databaseName
-        let outcome = await Result { () async throws -> Void in
+        do {
             try await connection.withSession { session in
-            let exists = try session.queryValue("SELECT true FROM pg_database WHERE datname = \(name)", as: Bool.self) ?? false
-            guard !exists else { return }
-            do {
-                try session.execute("CREATE DATABASE \(identifier: name)")
-            } catch let error as PostgresError where error.sqlState == SQLState("42P04") {
-                // Created meanwhile by a concurrent start: fine.
+                let exists =
+                    try session.queryValue("SELECT true FROM pg_database WHERE datname = \(name)", as: Bool.self)
+                    ?? false
+                guard !exists else { return }
+                do {
+                    try session.execute("CREATE DATABASE \(identifier: name)")
+                } catch let error as PostgresError where error.sqlState == SQLState("42P04") {
+                    // Created meanwhile by a concurrent start: fine.
+                }
             }
-            }
+            await connection.close()
+        } catch {
+            await connection.close()
+            throw error
         }
-        await connection.close()
-        try outcome.get()
     }
 
     // MARK: - Helpers
 
     private func postmasterPID() -> Int? {
-        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
+            return nil
+        }
         return text.split(separator: "\n").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
@@ -240,12 +249,6 @@ struct ServerTools {
         throw EmbeddedClusterError(
             .serverNotInstalled,
             "no PostgreSQL server found (initdb, pg_ctl); install it with: apt-get install postgresql")
-    }
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,7 +41,8 @@ enum ProcessRunner {
         close(writeEnd)
         guard spawnStatus == 0 else {
             close(readEnd)
-            throw EmbeddedClusterError(.toolFailed, "cannot run \(arguments[0]): \(String(cString: strerror(spawnStatus)))")
+            throw EmbeddedClusterError(
+                .toolFailed, "cannot run \(arguments[0]): \(String(cString: strerror(spawnStatus)))")
         }
 
         var output: [UInt8] = []
@@ -58,7 +60,8 @@ enum ProcessRunner {
         var waitStatus: Int32 = 0
         while waitpid(pid, &waitStatus, 0) < 0 {
             guard errno == EINTR else {
-                throw EmbeddedClusterError(.toolFailed, "cannot wait for \(arguments[0]): \(String(cString: strerror(errno)))")
+                throw EmbeddedClusterError(
+                    .toolFailed, "cannot wait for \(arguments[0]): \(String(cString: strerror(errno)))")
             }
         }
         // WIFEXITED / WEXITSTATUS are macros Swift does not import.

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,12 +24,18 @@ struct ServerAccount {
         }
         let name = "ocpizza-db"
         if let account = lookup(name) { return account }
-        guard let useradd = ProcessRunner.which("useradd") ?? ["/usr/sbin/useradd", "/sbin/useradd"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
-            throw EmbeddedClusterError(.toolFailed, "running as root and no 'postgres' account exists; useradd not found")
+        guard
+            let useradd = ProcessRunner.which("useradd")
+                ?? ["/usr/sbin/useradd", "/sbin/useradd"].first(where: {
+                    FileManager.default.isExecutableFile(atPath: $0)
+                })
+        else {
+            throw EmbeddedClusterError(
+                .toolFailed, "running as root and no 'postgres' account exists; useradd not found")
         }
-        let result = try ProcessRunner.run([useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+        let result = try ProcessRunner.run([
+            useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name,
+        ])
         guard result.status == 0, let account = lookup(name) else {
             throw EmbeddedClusterError(.toolFailed, "cannot create the system account \(name): \(result.output)")
         }
@@ -51,7 +58,8 @@ struct ServerAccount {
     func own(_ path: String) throws {
         guard name != nil else { return }
         guard chown(path, uid, gid) == 0 else {
-            throw EmbeddedClusterError(.fileSystem, "cannot give \(path) to uid \(uid): \(String(cString: strerror(errno)))")
+            throw EmbeddedClusterError(
+                .fileSystem, "cannot give \(path) to uid \(uid): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -33,7 +33,9 @@ public struct Migrator: Sendable {
     public func migrate(
         conninfo: String, lockTimeout: Duration = .seconds(60), logger: Logger
     ) async throws -> MigrationReport {
-        guard let lock = try await AdvisoryLock.acquire(Self.lockName, conninfo: conninfo, timeout: lockTimeout, logger: logger)
+        guard
+            let lock = try await AdvisoryLock.acquire(
+                Self.lockName, conninfo: conninfo, timeout: lockTimeout, logger: logger)
         else {
             throw MigrationError.lockTimeout(lockTimeout)
         }
@@ -45,19 +47,25 @@ public struct Migrator: Sendable {
             throw error
         }
         let migrations = self.migrations
-        let outcome = await Result {
-            try await connection.withSession { session in
+        do {
+            let report = try await connection.withSession { session in
                 try Self.apply(migrations, in: session, logger: logger)
             }
+            await connection.close()
+            await lock.release()
+            return report
+        } catch {
+            await connection.close()
+            await lock.release()
+            throw error
         }
-        await connection.close()
-        await lock.release()
-        return try outcome.get()
     }
 
     // MARK: - On the connection's queue
 
-    private static func apply(_ migrations: [Migration], in session: PostgresSession, logger: Logger) throws
+    private static func apply(
+        _ migrations: [Migration], in session: PostgresSession, logger: Logger
+    ) throws
         -> MigrationReport
     {
         try ensureHistoryTable(in: session)
@@ -83,7 +91,9 @@ public struct Migrator: Sendable {
             }
             logger.info(
                 "applied migration",
-                metadata: ["db.migration": "\(migration.label)", "db.duration_ms": "\(Self.milliseconds(clock.now - started))"])
+                metadata: [
+                    "db.migration": "\(migration.label)", "db.duration_ms": "\(Self.milliseconds(clock.now - started))",
+                ])
             var done = state
             done.status = .applied
             applied.append(done)
@@ -116,10 +126,13 @@ public struct Migrator: Sendable {
             "SELECT encode(sha256(convert_to(sql, 'UTF8')), 'hex') AS checksum FROM unnest(\(migrations.map(\.sql))::text[]) WITH ORDINALITY AS f(sql, n) ORDER BY n"
         ).map { try $0.decode("checksum", as: String.self) }
 
-        let tableExists = try session.queryValue("SELECT to_regclass('schema_migration') IS NOT NULL", as: Bool.self) ?? false
+        let tableExists =
+            try session.queryValue("SELECT to_regclass('schema_migration') IS NOT NULL", as: Bool.self) ?? false
         var recorded: [Int: (name: String, checksum: String, appliedAt: Date)] = [:]
         if tableExists {
-            for row in try session.query("SELECT version, name, checksum, applied_at FROM schema_migration ORDER BY version") {
+            for row in try session.query(
+                "SELECT version, name, checksum, applied_at FROM schema_migration ORDER BY version")
+            {
                 recorded[try row.decode("version")] = (
                     try row.decode("name"), try row.decode("checksum"), try row.decode("applied_at")
                 )
@@ -129,7 +142,9 @@ public struct Migrator: Sendable {
         var states: [MigrationState] = []
         for (migration, checksum) in zip(migrations, checksums) {
             guard let record = recorded.removeValue(forKey: migration.version) else {
-                states.append(MigrationState(version: migration.version, name: migration.name, status: .pending, checksum: checksum))
+                states.append(
+                    MigrationState(
+                        version: migration.version, name: migration.name, status: .pending, checksum: checksum))
                 continue
             }
             states.append(
@@ -198,11 +213,5 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
         case .lockTimeout(let timeout):
             return "another db migrate is running (advisory lock held for more than \(timeout))"
         }
-    }
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -130,7 +130,10 @@ public final class ConnectionPool: Sendable {
 
     private func release(_ connection: PostgresConnection) async {
         let reusable = await connection.isReusable()
-        enum Next { case handTo(CheckedContinuation<Grant, any Error>), keep, close(wakeForOpen: CheckedContinuation<Grant, any Error>?) }
+        enum Next {
+            case handTo(CheckedContinuation<Grant, any Error>), keep, close(
+                wakeForOpen: CheckedContinuation<Grant, any Error>?)
+        }
         let next: Next = state.withLock { state in
             guard reusable, !state.isClosed else {
                 state.openCount -= 1

@@ -98,7 +98,9 @@ func parsePostgresArray(_ bytes: UnsafeBufferPointer<UInt8>) throws(PostgresDeco
                 item.append(bytes[index])
                 index += 1
             }
-            guard index < end, bytes[index] == quote else { throw PostgresDecodingFailure("unterminated quote in array") }
+            guard index < end, bytes[index] == quote else {
+                throw PostgresDecodingFailure("unterminated quote in array")
+            }
             index += 1
         } else {
             while index < end, bytes[index] != comma {

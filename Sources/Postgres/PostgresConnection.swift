@@ -31,9 +31,11 @@ public final class PostgresConnection: Sendable {
         let queue = DispatchQueue(label: "ocpizza.postgres.connection")
         let session = try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result {
-                    SessionBox(try PostgresSession.connect(conninfo: conninfo, logger: logger, file: file, line: line))
-                })
+                continuation.resume(
+                    with: Result {
+                        SessionBox(
+                            try PostgresSession.connect(conninfo: conninfo, logger: logger, file: file, line: line))
+                    })
             }
         }
         return PostgresConnection(session: try session.session, queue: queue, logger: logger)
@@ -47,18 +49,20 @@ public final class PostgresConnection: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 queue.async { [box] in
-                    continuation.resume(with: Result {
-                        guard operation.begin() else {
-                            throw PostgresError(code: .cancelled, message: "cancelled before it started", file: file, line: line)
-                        }
-                        defer { operation.end() }
-                        do {
-                            return try body(try box.session)
-                        } catch var error as PostgresError where operation.wasCancelled {
-                            error.code = .cancelled
-                            throw error
-                        }
-                    })
+                    continuation.resume(
+                        with: Result {
+                            guard operation.begin() else {
+                                throw PostgresError(
+                                    code: .cancelled, message: "cancelled before it started", file: file, line: line)
+                            }
+                            defer { operation.end() }
+                            do {
+                                return try body(try box.session)
+                            } catch var error as PostgresError where operation.wasCancelled {
+                                error.code = .cancelled
+                                throw error
+                            }
+                        })
                 }
             }
         } onCancel: {

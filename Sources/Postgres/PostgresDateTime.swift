@@ -63,7 +63,8 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     public init(from decoder: any Decoder) throws {
         let string = try decoder.singleValueContainer().decode(String.self)
         guard let date = CalendarDate(iso8601: string) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date: \(string)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a date: \(string)"))
         }
         self = date
     }

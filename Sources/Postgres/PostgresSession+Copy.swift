@@ -61,7 +61,8 @@ public struct CopyInWriter: ~Copyable {
         }
         buffer.removeAll(keepingCapacity: true)
         guard status == 1 else {
-            throw PostgresError(code: .copyFailed, message: PostgresSession.lastErrorMessage(session.handle), query: query)
+            throw PostgresError(
+                code: .copyFailed, message: PostgresSession.lastErrorMessage(session.handle), query: query)
         }
     }
 }
@@ -87,7 +88,8 @@ extension PostgresSession {
             throw error
         }
         guard PQputCopyEnd(handle, nil) == 1 else {
-            throw PostgresError(code: .copyFailed, message: Self.lastErrorMessage(handle), query: sql.text, file: file, line: line)
+            throw PostgresError(
+                code: .copyFailed, message: Self.lastErrorMessage(handle), query: sql.text, file: file, line: line)
         }
         return try finishCopy(query: sql.text, file: file, line: line)
     }
@@ -153,7 +155,8 @@ extension PostgresSession {
 
     private func startCopy(_ sql: SQL, expecting status: ExecStatusType, file: String, line: Int) throws {
         let result = withOptionalCStringArray(sql.binds.map(\.text)) { values in
-            PQexecParams(handle, sql.text, Int32(sql.binds.count), sql.binds.map { Oid($0.type.rawValue) }, values, nil, nil, 0)
+            PQexecParams(
+                handle, sql.text, Int32(sql.binds.count), sql.binds.map { Oid($0.type.rawValue) }, values, nil, nil, 0)
         }
         guard let result else { throw connectionError(query: sql.text, file: file, line: line) }
         defer { PQclear(result) }

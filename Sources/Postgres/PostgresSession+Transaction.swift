@@ -52,7 +52,9 @@ extension PostgresSession {
 
     /// Runs `body` inside a savepoint of the current transaction: an error rolls back to the
     /// savepoint (the outer transaction stays usable) and is rethrown.
-    public func savepoint<T>(file: String = #fileID, line: Int = #line, _ body: (PostgresSession) throws -> T) throws -> T {
+    public func savepoint<T>(
+        file: String = #fileID, line: Int = #line, _ body: (PostgresSession) throws -> T
+    ) throws -> T {
         guard isInTransaction else {
             throw PostgresError(
                 code: .invalidUsage, message: "a savepoint needs an open transaction", file: file, line: line)

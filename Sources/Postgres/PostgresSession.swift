@@ -150,7 +150,8 @@ public final class PostgresSession {
         } else {
             code = .server
         }
-        var error = PostgresError(code: code, message: message, sqlState: sqlState, query: query, file: file, line: line)
+        var error = PostgresError(
+            code: code, message: message, sqlState: sqlState, query: query, file: file, line: line)
         error.detail = field(OCPQ_DIAG_MESSAGE_DETAIL)
         error.hint = field(OCPQ_DIAG_MESSAGE_HINT)
         error.constraint = field(OCPQ_DIAG_CONSTRAINT_NAME)
@@ -181,7 +182,8 @@ public final class PostgresSession {
                 guard let context, let message else { return }
                 let session = Unmanaged<PostgresSession>.fromOpaque(context).takeUnretainedValue()
                 session.logger.debug(
-                    "postgres notice", metadata: ["db.notice": "\(String(cString: message).trimmingTrailingNewlines())"])
+                    "postgres notice", metadata: ["db.notice": "\(String(cString: message).trimmingTrailingNewlines())"]
+                )
             }, Unmanaged.passUnretained(self).toOpaque())
     }
 

@@ -112,7 +112,9 @@ public struct Row {
         return PQgetisnull(result.handle, Int32(index), Int32(columnIndex)) == 1
     }
 
-    private func decodingError(_ column: QueryResult.Column, _ problem: String, file: String, line: Int) -> PostgresError {
+    private func decodingError(
+        _ column: QueryResult.Column, _ problem: String, file: String, line: Int
+    ) -> PostgresError {
         var error = PostgresError(
             code: .decoding, message: "column \"\(column.name)\" \(problem)", query: result.query, file: file,
             line: line)

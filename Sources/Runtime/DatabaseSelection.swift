@@ -14,7 +14,9 @@ public enum DatabaseSelection: Equatable, Sendable {
     /// Variables that mean "a database is configured" for libpq.
     public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE"]
 
-    public static func resolve(databaseURL: String?, environment: [String: String]) throws(ConfigurationError)
+    public static func resolve(
+        databaseURL: String?, environment: [String: String]
+    ) throws(ConfigurationError)
         -> DatabaseSelection
     {
         if let databaseURL, !databaseURL.isEmpty { return .url(databaseURL, source: "--database-url") }

@@ -66,7 +66,8 @@ public struct StandardErrorLogHandler: LogHandler {
 
     private static func textValue(_ value: Logger.MetadataValue) -> String {
         let text = "\(value)"
-        return text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? "\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : text
+        return text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
+            ? "\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : text
     }
 
     private static func jsonValue(_ value: Logger.MetadataValue) -> Any {

@@ -21,8 +21,9 @@ public final class ParsedXMLDocument {
     /// Options for untrusted input: no network, huge-line numbers kept, errors collected not printed.
     /// Deliberately absent: NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE.
     static let hardenedOptions: Int32 =
-        Int32(bitPattern: XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOERROR.rawValue
-            | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
+        Int32(
+            bitPattern: XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOERROR.rawValue
+                | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
 
     /// Parses a file.
     public static func parse(file path: String) throws(XMLError) -> ParsedXMLDocument {
@@ -40,7 +41,9 @@ public final class ParsedXMLDocument {
         }
     }
 
-    private static func parse(name: String, _ read: (xmlParserCtxtPtr) -> xmlDocPtr?) throws(XMLError)
+    private static func parse(
+        name: String, _ read: (xmlParserCtxtPtr) -> xmlDocPtr?
+    ) throws(XMLError)
         -> ParsedXMLDocument
     {
         guard let context = xmlNewParserCtxt() else { throw XMLError(file: name, line: 0, message: "out of memory") }
@@ -73,7 +76,8 @@ public final class ParsedXMLDocument {
 
     /// The root element's namespace URI, which (with the name) tells UBL from CII.
     public var rootNamespace: String? {
-        guard let root = xmlDocGetRootElement(handle), let namespace = root.pointee.ns, let href = namespace.pointee.href
+        guard let root = xmlDocGetRootElement(handle), let namespace = root.pointee.ns,
+            let href = namespace.pointee.href
         else { return nil }
         return String(cString: UnsafeRawPointer(href).assumingMemoryBound(to: CChar.self))
     }

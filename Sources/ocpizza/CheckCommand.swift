@@ -39,9 +39,11 @@ struct Check: AsyncParsableCommand {
                 try printJSON(report)
             } else {
                 print("database    ok: \(endpoint)")
-                print("schema      " + (report.pendingMigrations.isEmpty && report.problemMigrations.isEmpty
-                    ? "ok: up to date"
-                    : "pending \(report.pendingMigrations), modified or unknown \(report.problemMigrations)"))
+                print(
+                    "schema      "
+                        + (report.pendingMigrations.isEmpty && report.problemMigrations.isEmpty
+                            ? "ok: up to date"
+                            : "pending \(report.pendingMigrations), modified or unknown \(report.problemMigrations)"))
                 print("var         \(report.varWritable ? "ok" : "NOT WRITABLE"): \(report.varDirectory)")
             }
             if !report.varWritable { return .ioFailure }

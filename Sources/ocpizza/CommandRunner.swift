@@ -25,6 +25,9 @@ enum CommandRunner {
             throw error
         } catch let error as CleanExit {
             throw error
+        } catch let error as ValidationError {
+            status = .usage
+            report(error, status: status, logger: logger)
         } catch {
             status = ExitStatus.forError(error)
             report(error, status: status, logger: logger)
@@ -37,7 +40,9 @@ enum CommandRunner {
         var message = "\(error)"
         if let error = error as? PostgresError {
             if let sqlState = error.sqlState { metadata["db.sql_state"] = "\(sqlState)" }
-            if let detail = error.detail { metadata["db.detail"] = "\(detail)" }
+            // The server's detail can quote row values (customer names, phone numbers): logged
+            // only when an operator asks for debug output.
+            if let detail = error.detail, logger.logLevel <= .debug { metadata["db.detail"] = "\(detail)" }
             if let hint = error.hint { metadata["db.hint"] = "\(hint)" }
             if let query = error.query { metadata["db.query"] = "\(query)" }
             metadata["code.location"] = "\(error.file):\(error.line)"

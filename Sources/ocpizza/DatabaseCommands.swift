@@ -77,7 +77,8 @@ struct DatabaseStatusReport: Encodable {
             "",
         ]
         let width = max(24, (migrations.map(\.label.count).max() ?? 0) + 2)
-        lines.append("  " + "migration".padding(toLength: width, withPad: " ", startingAt: 0) + "status    applied at (UTC)")
+        lines.append(
+            "  " + "migration".padding(toLength: width, withPad: " ", startingAt: 0) + "status    applied at (UTC)")
         for state in migrations {
             let applied = state.appliedAt.map(Self.format) ?? "-"
             lines.append(
@@ -86,7 +87,8 @@ struct DatabaseStatusReport: Encodable {
         }
         if count(.modified) > 0 {
             lines.append("")
-            lines.append("Modified migrations were changed after being applied: restore the applied file, add a new migration.")
+            lines.append(
+                "Modified migrations were changed after being applied: restore the applied file, add a new migration.")
         }
         return lines.joined(separator: "\n")
     }

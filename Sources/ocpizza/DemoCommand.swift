@@ -26,7 +26,8 @@ struct Demo: AsyncParsableCommand {
             } else {
                 print(
                     migration.applied.isEmpty
-                        ? "Migrations: nothing pending." : "Migrations: applied \(migration.applied.map(\.label).joined(separator: ", ")).")
+                        ? "Migrations: nothing pending."
+                        : "Migrations: applied \(migration.applied.map(\.label).joined(separator: ", ")).")
                 print(report.text)
             }
             return report.isHealthy ? .success : .configuration

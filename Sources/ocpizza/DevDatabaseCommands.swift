@@ -54,15 +54,17 @@ struct DevDatabase: AsyncParsableCommand {
             try await CommandRunner.run(options, command: "dev-db status") { environment in
                 let cluster = environment.embeddedCluster
                 let state: String
+                var pid: Int?
                 switch try cluster.status() {
                 case .notInitialized: state = "not initialized"
                 case .stopped: state = "stopped"
-                case .running(let pid):
+                case .running(let serverPID):
                     state = "running"
                     running = true
-                    _ = pid
+                    pid = serverPID
                 }
-                let report = DevDatabaseReport(cluster: cluster, state: state, environment: environment)
+                var report = DevDatabaseReport(cluster: cluster, state: state, environment: environment)
+                report.pid = pid
                 if json { try printJSON(report) } else { print(report.text) }
                 return .success
             }
@@ -105,6 +107,8 @@ struct DevDatabaseReport: Encodable {
     var socketDirectory: String
     var conninfo: String
     var inUse: Bool
+    /// The postmaster's process id, when running.
+    var pid: Int?
 
     init(cluster: EmbeddedCluster, state: String, environment: CommandEnvironment) {
         self.cluster = cluster.root
@@ -115,7 +119,10 @@ struct DevDatabaseReport: Encodable {
     }
 
     var text: String {
-        var lines = ["Embedded PostgreSQL  \(state)", "Cluster              \(cluster)", "Connect with         psql \"\(conninfo)\""]
+        var lines = [
+            "Embedded PostgreSQL  \(state)\(pid.map { " (pid \($0))" } ?? "")", "Cluster              \(cluster)",
+            "Connect with         psql \"\(conninfo)\"",
+        ]
         if !inUse { lines.append("Note                 a database is configured, so commands do not use this cluster") }
         return lines.joined(separator: "\n")
     }

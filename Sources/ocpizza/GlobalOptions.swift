@@ -17,7 +17,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
     var logLevel: LogLevelOption = .info
 
-    @Option(name: .customLong("var"), help: ArgumentHelp("Working folders (inbox, archive, rejected, reports).", valueName: "dir"))
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp("Working folders (inbox, archive, rejected, reports).", valueName: "dir"))
     var varDirectory: String = "var"
 }
 

@@ -8,7 +8,8 @@ import Testing
 @Suite struct MigratorTests {
     static let first = Migration(version: 1, name: "first", sql: "CREATE TABLE shop (code text PRIMARY KEY);")
     static let second = Migration(
-        version: 2, name: "second", sql: "ALTER TABLE shop ADD COLUMN name text; INSERT INTO shop VALUES ('PAR1', 'Paris');")
+        version: 2, name: "second",
+        sql: "ALTER TABLE shop ADD COLUMN name text; INSERT INTO shop VALUES ('PAR1', 'Paris');")
 
     @Test func freshDatabaseGetsEveryMigrationInOrder() async throws {
         try await TestDatabase.withDatabase { conninfo, _ in
@@ -18,8 +19,13 @@ import Testing
             #expect(report.states.allSatisfy { $0.status == .applied })
 
             let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
-            let rows = try await connection.query("SELECT version, name, checksum FROM schema_migration ORDER BY version") {
-                [String(try $0.decode("version", as: Int.self)), try $0.decode("name", as: String.self), try $0.decode("checksum", as: String.self)]
+            let rows = try await connection.query(
+                "SELECT version, name, checksum FROM schema_migration ORDER BY version"
+            ) {
+                [
+                    String(try $0.decode("version", as: Int.self)), try $0.decode("name", as: String.self),
+                    try $0.decode("checksum", as: String.self),
+                ]
             }
             #expect(rows.map { $0[0] } == ["1", "2"])
             #expect(rows.map { $0[1] } == ["first", "second"])
@@ -59,7 +65,8 @@ import Testing
             _ = try await Migrator(migrations: [Self.first]).migrate(conninfo: conninfo, logger: TestDatabase.logger)
             let edited = Migration(version: 1, name: "first", sql: "CREATE TABLE shop (code text PRIMARY KEY, x int);")
             let error = await #expect(throws: MigrationError.self) {
-                try await Migrator(migrations: [edited, Self.second]).migrate(conninfo: conninfo, logger: TestDatabase.logger)
+                try await Migrator(migrations: [edited, Self.second]).migrate(
+                    conninfo: conninfo, logger: TestDatabase.logger)
             }
             #expect(error?.description.contains("0001_first") == true)
             // Refused before anything ran: the second migration is still pending.
@@ -72,7 +79,8 @@ import Testing
 
     @Test func migrationsUnknownToThisBuildAreReported() async throws {
         try await TestDatabase.withDatabase { conninfo, _ in
-            _ = try await Migrator(migrations: [Self.first, Self.second]).migrate(conninfo: conninfo, logger: TestDatabase.logger)
+            _ = try await Migrator(migrations: [Self.first, Self.second]).migrate(
+                conninfo: conninfo, logger: TestDatabase.logger)
             let olderBuild = Migrator(migrations: [Self.first])
             let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
             #expect(try await olderBuild.status(on: connection).map(\.status) == [.applied, .unknown])
@@ -88,7 +96,8 @@ import Testing
             let broken = Migration(
                 version: 2, name: "broken", sql: "CREATE TABLE half_done (id int); SELECT * FROM no_such_table;")
             let error = await #expect(throws: PostgresError.self) {
-                try await Migrator(migrations: [Self.first, broken]).migrate(conninfo: conninfo, logger: TestDatabase.logger)
+                try await Migrator(migrations: [Self.first, broken]).migrate(
+                    conninfo: conninfo, logger: TestDatabase.logger)
             }
             #expect(error?.sqlState == .undefinedTable)
             let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
@@ -104,14 +113,17 @@ import Testing
 
     @Test func concurrentRunsApplyEachMigrationOnce() async throws {
         try await TestDatabase.withDatabase { conninfo, _ in
-            let slow = Migration(version: 3, name: "slow", sql: "SELECT pg_sleep(0.5); CREATE TABLE slow_done (id int);")
+            let slow = Migration(
+                version: 3, name: "slow", sql: "SELECT pg_sleep(0.5); CREATE TABLE slow_done (id int);")
             let migrator = Migrator(migrations: [Self.first, Self.second, slow])
             async let a = migrator.migrate(conninfo: conninfo, logger: TestDatabase.logger)
             async let b = migrator.migrate(conninfo: conninfo, logger: TestDatabase.logger)
             let reports = try await [a, b]
             #expect(reports.map(\.applied.count).sorted() == [0, 3])
             let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
-            let count = try await connection.withSession { try $0.queryValue("SELECT count(*) FROM schema_migration", as: Int.self) }
+            let count = try await connection.withSession {
+                try $0.queryValue("SELECT count(*) FROM schema_migration", as: Int.self)
+            }
             #expect(count == 3)
             await connection.close()
         }
@@ -125,7 +137,10 @@ import Testing
                 try await Migrator(migrations: [Self.first])
                     .migrate(conninfo: conninfo, lockTimeout: .milliseconds(200), logger: TestDatabase.logger)
             }
-            if case .lockTimeout = error {} else { Issue.record("expected lockTimeout, got \(String(describing: error))") }
+            if case .lockTimeout = error {
+            } else {
+                Issue.record("expected lockTimeout, got \(String(describing: error))")
+            }
             await holder.release()
         }
     }

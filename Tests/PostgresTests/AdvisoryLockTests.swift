@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Advisory locks contended between real sessions. Every test uses its own lock name.
 @Suite struct AdvisoryLockTests {

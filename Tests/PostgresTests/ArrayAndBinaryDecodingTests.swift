@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Decoding of arrays, `jsonb` and `bytea` columns read from the real server.
 @Suite struct ArrayAndBinaryDecodingTests {
@@ -24,10 +24,11 @@ import TestSupport
                              'naïve 🍕', 'line' || chr(10) || 'break', '\\"', 'tab' || chr(9)]::text[] AS items
                 """
             let values = try await connection.value(sql, as: [String?].self)
-            #expect(values == [
-                "plain", "a\"b", "back\\slash", "com,ma", "{brace}", " spaced ", nil, "", "NULL",
-                "naïve 🍕", "line\nbreak", "\\\"", "tab\t",
-            ])
+            #expect(
+                values == [
+                    "plain", "a\"b", "back\\slash", "com,ma", "{brace}", " spaced ", nil, "", "NULL",
+                    "naïve 🍕", "line\nbreak", "\\\"", "tab\t",
+                ])
         }
     }
 
@@ -121,7 +122,8 @@ import TestSupport
 
     @Test func byteaWithAll256ByteValues() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            let all = try await connection.value("""
+            let all = try await connection.value(
+                """
                 SELECT decode(string_agg(lpad(to_hex(b), 2, '0'), '' ORDER BY b), 'hex') FROM generate_series(0, 255) b
                 """, as: Data.self)
             #expect(all == Data((0...255).map { UInt8($0) }))

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Cancelling the calling task cancels the query on the server, and the connection survives.
 @Suite struct CancellationTests {

@@ -1,8 +1,8 @@
 import Foundation
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A one-shot signal between tasks (one waiter).
 final class Signal: Sendable {
@@ -19,7 +19,11 @@ final class Signal: Sendable {
 @Suite struct ConnectionPoolTests {
     final class Tracker: Sendable {
         let state = Mutex((current: 0, peak: 0))
-        func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) } }
+        func enter() {
+            state.withLock {
+                $0.current += 1; $0.peak = max($0.peak, $0.current)
+            }
+        }
         func leave() { state.withLock { $0.current -= 1 } }
         var peak: Int { state.withLock { $0.peak } }
     }
@@ -40,7 +44,8 @@ final class Signal: Sendable {
                             defer { tracker.leave() }
                             return try await connection.withSession { session in
                                 try session.execute("SELECT pg_sleep(0.05)")
-                                let active = try session.queryValue("""
+                                let active = try session.queryValue(
+                                    """
                                     SELECT count(*) FROM pg_stat_activity
                                     WHERE datname = current_database() AND application_name = 'ocpizza'
                                     """, as: Int.self)
@@ -91,8 +96,10 @@ final class Signal: Sendable {
             }
             let (pid, inTransaction, count) = try await pool.withConnection { connection in
                 try await connection.withSession { session in
-                    (session.backendPID, session.isInTransaction,
-                     try session.queryValue("SELECT count(*) FROM item", as: Int.self) ?? -1)
+                    (
+                        session.backendPID, session.isInTransaction,
+                        try session.queryValue("SELECT count(*) FROM item", as: Int.self) ?? -1
+                    )
                 }
             }
             #expect(pid != leaked)

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// `COPY ... FROM STDIN` and `COPY ... TO STDOUT` against the real server.
 @Suite struct CopyTests {
@@ -40,17 +40,20 @@ import TestSupport
                     expectedAmounts += 1
                 }
             }
-            let totals = try await connection.query("""
+            let totals = try await connection.query(
+                """
                 SELECT count(*) AS rows, count(name) AS names, count(amount) AS amounts, sum(id)::int8 AS ids,
                        (sum(amount) * 100)::int8 AS cents, count(DISTINCT id) AS distinct_ids
                 FROM load
-                """) { row in
+                """
+            ) { row in
                 try ["rows", "names", "amounts", "ids", "cents", "distinct_ids"].map {
                     try row.decode($0, as: Int.self)
                 }
             }
             let sumOfIDs = Self.rowCount * (Self.rowCount + 1) / 2
-            #expect(totals == [[Self.rowCount, expectedNames, expectedAmounts, sumOfIDs, expectedCents, Self.rowCount]])
+            #expect(
+                totals == [[Self.rowCount, expectedNames, expectedAmounts, sumOfIDs, expectedCents, Self.rowCount]])
             let stored = try await connection.value("SELECT name FROM load WHERE id = 1", as: String.self)
             #expect(stored == "name 1\t\\")
 
@@ -106,9 +109,10 @@ import TestSupport
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("CREATE TABLE imported (id int8)")
             let path = "/nonexistent/\(UUID().uuidString).csv"
-            let error = try #require(await postgresError {
-                try await connection.withSession { try $0.copyIn("COPY imported FROM STDIN", fromFile: path) }
-            })
+            let error = try #require(
+                await postgresError {
+                    try await connection.withSession { try $0.copyIn("COPY imported FROM STDIN", fromFile: path) }
+                })
             #expect(error.code == .copyFailed)
             #expect(error.message.contains(path))
             #expect(try await connection.value("SELECT count(*) FROM imported", as: Int.self) == 0)
@@ -119,15 +123,16 @@ import TestSupport
     func badRowFailsTheWholeCopy(goodRowsAfter: Int) async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("CREATE TABLE numbers (n int4, label text)")
-            let error = try #require(await postgresError {
-                try await connection.withSession { session in
-                    try session.copyIn("COPY numbers (n, label) FROM STDIN") { writer in
-                        try writer.writeRow(["1", "fine"])
-                        try writer.writeRow(["abc", "not a number"])
-                        for n in 0..<goodRowsAfter { try writer.writeRow([String(n), "after"]) }
+            let error = try #require(
+                await postgresError {
+                    try await connection.withSession { session in
+                        try session.copyIn("COPY numbers (n, label) FROM STDIN") { writer in
+                            try writer.writeRow(["1", "fine"])
+                            try writer.writeRow(["abc", "not a number"])
+                            for n in 0..<goodRowsAfter { try writer.writeRow([String(n), "after"]) }
+                        }
                     }
-                }
-            })
+                })
             #expect(error.sqlState == .invalidTextRepresentation)
             #expect(error.code == .copyFailed)
             #expect(try await connection.value("SELECT count(*) FROM numbers", as: Int.self) == 0)

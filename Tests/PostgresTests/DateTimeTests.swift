@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// `timestamptz` ⇄ `Date` and `date` ⇄ `CalendarDate` against the real server.
 @Suite struct DateTimeTests {
@@ -15,9 +15,11 @@ import TestSupport
     func parisSpringForwardIsOneSecond(sessionTimeZone: String) async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("SELECT set_config('TimeZone', \(sessionTimeZone), false)")
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT '2026-03-29 01:59:59+01'::timestamptz AS before, '2026-03-29 03:00:00+02'::timestamptz AS after
-                """) { row in (try row.decode("before", as: Date.self), try row.decode("after", as: Date.self)) }
+                """
+            ) { row in (try row.decode("before", as: Date.self), try row.decode("after", as: Date.self)) }
             let (before, after) = try #require(rows.first)
             #expect(before.timeIntervalSince1970 == Self.springForwardEpoch)
             #expect(after.timeIntervalSince(before) == 1)
@@ -28,9 +30,11 @@ import TestSupport
     func parisFallBackIsOneHour(sessionTimeZone: String) async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("SELECT set_config('TimeZone', \(sessionTimeZone), false)")
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT '2026-10-25 02:30:00+02'::timestamptz AS first, '2026-10-25 02:30:00+01'::timestamptz AS second
-                """) { row in (try row.decode("first", as: Date.self), try row.decode("second", as: Date.self)) }
+                """
+            ) { row in (try row.decode("first", as: Date.self), try row.decode("second", as: Date.self)) }
             let (first, second) = try #require(rows.first)
             #expect(first.timeIntervalSince1970 == 1_792_888_200)
             #expect(second.timeIntervalSince(first) == 3600)
@@ -63,10 +67,12 @@ import TestSupport
             ]
             for literal in literals {
                 let date = try await connection.value("SELECT \(literal)::timestamptz", as: Date.self)
-                let rows = try await connection.query("""
+                let rows = try await connection.query(
+                    """
                     SELECT \(date) = \(literal)::timestamptz AS same,
                            (extract(epoch FROM \(literal)::timestamptz) * 1000000)::int8 AS micros
-                    """) { row in (try row.decode("same", as: Bool.self), try row.decode("micros", as: Int64.self)) }
+                    """
+                ) { row in (try row.decode("same", as: Bool.self), try row.decode("micros", as: Int64.self)) }
                 let (same, expectedMicros) = try #require(rows.first)
                 #expect(same, "\(literal)")
                 #expect(microseconds(date) == expectedMicros, "\(literal)")
@@ -153,8 +159,10 @@ import TestSupport
             let at = Date(timeIntervalSince1970: 1_774_745_999.123456)
             try await connection.execute("INSERT INTO delivery (day, at) VALUES (\(day), \(at))")
             let rows = try await connection.query("SELECT day, at, day::text AS day_text FROM delivery") { row in
-                (try row.decode("day", as: CalendarDate.self), try row.decode("at", as: Date.self),
-                 try row.decode("day_text", as: String.self))
+                (
+                    try row.decode("day", as: CalendarDate.self), try row.decode("at", as: Date.self),
+                    try row.decode("day_text", as: String.self)
+                )
             }
             let (storedDay, storedAt, text) = try #require(rows.first)
             #expect(storedDay == day)

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Decoding of scalar columns read from the real server, their NULLs and their failures.
 @Suite struct DecodingTests {
@@ -116,8 +116,10 @@ import TestSupport
     @Test func booleans() async throws {
         try await TestDatabase.withSchema { connection, _ in
             let rows = try await connection.query("SELECT true AS yes, false AS no, 1 = 1 AS computed") { row in
-                [try row.decode("yes", as: Bool.self), try row.decode("no", as: Bool.self),
-                 try row.decode("computed", as: Bool.self)]
+                [
+                    try row.decode("yes", as: Bool.self), try row.decode("no", as: Bool.self),
+                    try row.decode("computed", as: Bool.self),
+                ]
             }
             #expect(rows == [[true, false, true]])
         }

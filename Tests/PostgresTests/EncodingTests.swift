@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Values sent as bind parameters come back unchanged.
 @Suite struct EncodingTests {
@@ -98,11 +98,13 @@ import TestSupport
 
     @Test func nilBindsNull() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 CREATE TABLE nullable (i int8, s text, b bool, f float8, n numeric, t timestamptz, d date, u uuid,
                                        j jsonb, by bytea, a int8[])
                 """)
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 INSERT INTO nullable VALUES (\(nil as Int?), \(nil as String?), \(nil as Bool?), \(nil as Double?),
                     \(nil as Decimal?), \(nil as Date?), \(nil as CalendarDate?), \(nil as UUID?), \(nil as JSONB?),
                     \(nil as Data?), \(nil as [Int]?))
@@ -127,12 +129,16 @@ import TestSupport
             ]
             #expect(try await roundTrip(awkward, on: connection) == awkward)
             // The server sees a real NULL element and a real 'NULL' string, not text that looks like them.
-            let checks = try await connection.query("""
+            let checks = try await connection.query(
+                """
                 SELECT \(awkward)[7] IS NULL AS is_null, \(awkward)[9] = 'NULL' AS is_text,
                        cardinality(\(awkward)) AS n
-                """) { row in
-                [try row.decode("is_null", as: Bool.self), try row.decode("is_text", as: Bool.self),
-                 try row.decode("n", as: Int.self) == 12]
+                """
+            ) { row in
+                [
+                    try row.decode("is_null", as: Bool.self), try row.decode("is_text", as: Bool.self),
+                    try row.decode("n", as: Int.self) == 12,
+                ]
             }
             #expect(checks == [[true, true, true]])
 
@@ -179,9 +185,11 @@ import TestSupport
                     "INSERT INTO orders VALUES (\(id), \(shop), \(amount), \(day))")
             }
             let minimum = try #require(Decimal(string: "10"))
-            let ids = try await connection.query("""
+            let ids = try await connection.query(
+                """
                 SELECT id FROM orders WHERE shop = \("paris") AND total > \(minimum) AND placed = \(day) ORDER BY id
-                """) { try $0.decode("id", as: Int.self) }
+                """
+            ) { try $0.decode("id", as: Int.self) }
             #expect(ids == [1, 3])
             let updated = try await connection.execute("UPDATE orders SET total = total + 1 WHERE shop = \("paris")")
             #expect(updated == 2)

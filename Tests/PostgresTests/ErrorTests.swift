@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Server errors carry their SQLSTATE and diagnostics; connection failures are recognisable.
 @Suite struct ErrorTests {
@@ -10,9 +10,10 @@ import TestSupport
             try await connection.execute("CREATE TABLE customer (email text CONSTRAINT customer_email_key UNIQUE)")
             let email = "secret-person-\(UUID())@example.com"
             try await connection.execute("INSERT INTO customer (email) VALUES (\(email))")
-            let error = try #require(await postgresError {
-                try await connection.execute("INSERT INTO customer (email) VALUES (\(email))")
-            })
+            let error = try #require(
+                await postgresError {
+                    try await connection.execute("INSERT INTO customer (email) VALUES (\(email))")
+                })
             #expect(error.code == .server)
             #expect(error.sqlState == .uniqueViolation)
             #expect(SQLState.uniqueViolation ~= error)
@@ -45,9 +46,10 @@ import TestSupport
 
     @Test func undefinedTableAndColumn() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            let table = try #require(await postgresError {
-                try await connection.execute("SELECT * FROM no_such_table")
-            })
+            let table = try #require(
+                await postgresError {
+                    try await connection.execute("SELECT * FROM no_such_table")
+                })
             #expect(table.code == .server)
             #expect(table.sqlState == .undefinedTable)
             #expect(table.message.contains("no_such_table"))
@@ -60,23 +62,27 @@ import TestSupport
     @Test func notNullCheckAndForeignKeyDiagnostics() async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("CREATE TABLE shop (id int8 PRIMARY KEY)")
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 CREATE TABLE pizza (id int8 PRIMARY KEY, name text NOT NULL, price numeric CHECK (price > 0),
                                     shop_id int8 REFERENCES shop (id))
                 """)
-            let notNull = try #require(await postgresError {
-                try await connection.execute("INSERT INTO pizza (id, name) VALUES (1, \(nil as String?))")
-            })
+            let notNull = try #require(
+                await postgresError {
+                    try await connection.execute("INSERT INTO pizza (id, name) VALUES (1, \(nil as String?))")
+                })
             #expect(notNull.sqlState == .notNullViolation)
             #expect(notNull.column == "name")
-            let check = try #require(await postgresError {
-                try await connection.execute("INSERT INTO pizza (id, name, price) VALUES (1, 'x', -1)")
-            })
+            let check = try #require(
+                await postgresError {
+                    try await connection.execute("INSERT INTO pizza (id, name, price) VALUES (1, 'x', -1)")
+                })
             #expect(check.sqlState == .checkViolation)
             #expect(check.constraint == "pizza_price_check")
-            let foreignKey = try #require(await postgresError {
-                try await connection.execute("INSERT INTO pizza (id, name, shop_id) VALUES (1, 'x', 42)")
-            })
+            let foreignKey = try #require(
+                await postgresError {
+                    try await connection.execute("INSERT INTO pizza (id, name, shop_id) VALUES (1, 'x', 42)")
+                })
             #expect(foreignKey.sqlState == .foreignKeyViolation)
             #expect(foreignKey.constraint == "pizza_shop_id_fkey")
             #expect(foreignKey.detail?.isEmpty == false)
@@ -85,15 +91,17 @@ import TestSupport
 
     @Test func raisedExceptionKeepsDetailAndHint() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            let error = try #require(await postgresError {
-                try await connection.withSession { session in
-                    try session.executeScript("""
-                        DO $$ BEGIN
-                            RAISE EXCEPTION 'oven on fire' USING DETAIL = 'oven 3', HINT = 'call the fire brigade';
-                        END $$
-                        """)
-                }
-            })
+            let error = try #require(
+                await postgresError {
+                    try await connection.withSession { session in
+                        try session.executeScript(
+                            """
+                            DO $$ BEGIN
+                                RAISE EXCEPTION 'oven on fire' USING DETAIL = 'oven 3', HINT = 'call the fire brigade';
+                            END $$
+                            """)
+                    }
+                })
             #expect(error.code == .server)
             #expect(error.sqlState == .raiseException)
             #expect(error.message == "oven on fire")
@@ -124,9 +132,10 @@ import TestSupport
     @Test func missingSocketDirectoryIsAConnectionFailure() async throws {
         let server = try TestDatabase.server()
         let conninfo = "host=/nonexistent port=\(server.port) user=\(server.user) dbname=postgres connect_timeout=5"
-        let error = try #require(await postgresError {
-            try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
-        })
+        let error = try #require(
+            await postgresError {
+                try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
+            })
         #expect(error.code == .connectionFailed)
         #expect(error.isUnreachable)
         #expect(error.message.contains("/nonexistent"))
@@ -135,9 +144,10 @@ import TestSupport
 
     @Test func unknownDatabaseIsAConnectionFailure() async throws {
         let conninfo = try TestDatabase.conninfo(database: TestDatabase.uniqueName("missing"))
-        let error = try #require(await postgresError {
-            try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
-        })
+        let error = try #require(
+            await postgresError {
+                try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
+            })
         #expect(error.code == .connectionFailed)
         #expect(error.message.contains("does not exist"))
     }

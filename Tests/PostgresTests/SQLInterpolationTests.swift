@@ -8,10 +8,11 @@ import Testing
         let code = "PAR-1"
         let sql: SQL = "SELECT name FROM shop WHERE code = \(code) AND size > \(3) OR rank = \(Int16(2))"
         #expect(sql.text == "SELECT name FROM shop WHERE code = $1 AND size > $2 OR rank = $3")
-        #expect(sql.binds == [
-            PostgresBind(type: .unspecified, text: "PAR-1"), PostgresBind(type: .int8, text: "3"),
-            PostgresBind(type: .int2, text: "2"),
-        ])
+        #expect(
+            sql.binds == [
+                PostgresBind(type: .unspecified, text: "PAR-1"), PostgresBind(type: .int8, text: "3"),
+                PostgresBind(type: .int2, text: "2"),
+            ])
     }
 
     @Test func identifiersAndRawTextDoNotConsumePlaceholders() {
@@ -69,8 +70,9 @@ import Testing
     }
 
     @Test func instantsAreSentInUTCWithMicroseconds() {
-        #expect(Date(timeIntervalSince1970: 0).postgresBind
-            == PostgresBind(type: .timestamptz, text: "1970-01-01 00:00:00.000000+00"))
+        #expect(
+            Date(timeIntervalSince1970: 0).postgresBind
+                == PostgresBind(type: .timestamptz, text: "1970-01-01 00:00:00.000000+00"))
         #expect(Date(timeIntervalSince1970: -0.5).postgresText == "1969-12-31 23:59:59.500000+00")
         #expect(Date(timeIntervalSince1970: -0.000001).postgresText == "1969-12-31 23:59:59.999999+00")
         #expect(Date(timeIntervalSince1970: 1_774_745_999.123456).postgresText == "2026-03-29 00:59:59.123456+00")
@@ -82,7 +84,8 @@ import Testing
         #expect(String?.none.postgresBind == PostgresBind(type: .unspecified, text: nil))
         #expect(Optional(5).postgresBind == PostgresBind(type: .int8, text: "5"))
         let sql: SQL = "INSERT INTO t VALUES (\(nil as Date?), \(Optional("x") as String?))"
-        #expect(sql.binds == [PostgresBind(type: .timestamptz, text: nil), PostgresBind(type: .unspecified, text: "x")])
+        #expect(
+            sql.binds == [PostgresBind(type: .timestamptz, text: nil), PostgresBind(type: .unspecified, text: "x")])
     }
 
     @Test func arrayBindTexts() throws {
@@ -90,8 +93,10 @@ import Testing
         #expect([Int]().postgresBind == PostgresBind(type: .int8Array, text: "{}"))
         #expect(([1, nil] as [Int?]).postgresBind == PostgresBind(type: .int8Array, text: #"{"1",NULL}"#))
         let strings: [String?] = ["a\"b", "c\\d", "", "NULL", nil, "x,y {z}"]
-        #expect(strings.postgresBind == PostgresBind(
-            type: .textArray, text: #"{"a\"b","c\\d","","NULL",NULL,"x,y {z}"}"#))
+        #expect(
+            strings.postgresBind
+                == PostgresBind(
+                    type: .textArray, text: #"{"a\"b","c\\d","","NULL",NULL,"x,y {z}"}"#))
         #expect([true].postgresBind.type == .boolArray)
         #expect([Int32(1)].postgresBind.type == .int4Array)
         #expect([Int16(1)].postgresBind.type == .int2Array)

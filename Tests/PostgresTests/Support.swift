@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// An error thrown by test code, to check that it comes back unchanged.
 struct Boom: Error, Equatable {

@@ -9,8 +9,9 @@ import Testing
         #expect(try decodeText("{1,-2,3}", type: .int8Array, as: [Int].self) == [1, -2, 3])
         #expect(try decodeText("[0:1]={5,6}", type: .int8Array, as: [Int].self) == [5, 6])
         #expect(try decodeText("{1,NULL,3}", type: .int8Array, as: [Int?].self) == [1, nil, 3])
-        let strings = try decodeText(#"{plain,"a\"b","c\\d","",NULL,"NULL","x,y {z}"," s "}"#, type: .textArray,
-                                     as: [String?].self)
+        let strings = try decodeText(
+            #"{plain,"a\"b","c\\d","",NULL,"NULL","x,y {z}"," s "}"#, type: .textArray,
+            as: [String?].self)
         #expect(strings == ["plain", "a\"b", "c\\d", "", nil, "NULL", "x,y {z}", " s "])
         #expect(try decodeText(#"{"",""}"#, type: .textArray, as: [String].self) == ["", ""])
         #expect(try decodeText("{NULL}", type: .textArray, as: [String?].self) == [nil])

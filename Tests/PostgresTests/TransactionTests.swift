@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// `transaction` and `savepoint` on a real session.
 @Suite struct TransactionTests {
@@ -49,12 +49,13 @@ import TestSupport
     @Test func serverErrorInTheBodyIsRethrownUnchanged() async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute(SQL(unsafeSQL: Self.createTable))
-            let error = try #require(await postgresError {
-                try await connection.transaction { session in
-                    try session.execute("INSERT INTO item (id) VALUES (\(1))")
-                    try session.execute("INSERT INTO item (id) VALUES (\(1))")
-                }
-            })
+            let error = try #require(
+                await postgresError {
+                    try await connection.transaction { session in
+                        try session.execute("INSERT INTO item (id) VALUES (\(1))")
+                        try session.execute("INSERT INTO item (id) VALUES (\(1))")
+                    }
+                })
             #expect(error.code == .server)
             #expect(error.sqlState == .uniqueViolation)
             #expect(error.query == "INSERT INTO item (id) VALUES ($1)")
@@ -142,12 +143,13 @@ import TestSupport
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute(
                 "CREATE TABLE seat (id int8, CONSTRAINT seat_id_key UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)")
-            let error = try #require(await postgresError {
-                try await connection.transaction { session in
-                    try session.execute("INSERT INTO seat (id) VALUES (\(1))")
-                    try session.execute("INSERT INTO seat (id) VALUES (\(1))")  // accepted until COMMIT
-                }
-            })
+            let error = try #require(
+                await postgresError {
+                    try await connection.transaction { session in
+                        try session.execute("INSERT INTO seat (id) VALUES (\(1))")
+                        try session.execute("INSERT INTO seat (id) VALUES (\(1))")  // accepted until COMMIT
+                    }
+                })
             #expect(error.sqlState == .uniqueViolation)
             #expect(error.constraint == "seat_id_key")
             #expect(error.query == "COMMIT")

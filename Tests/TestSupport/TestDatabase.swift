@@ -55,7 +55,8 @@ public enum TestDatabase {
     }
 
     /// A connection whose `search_path` is a fresh schema, dropped (with everything in it) afterwards.
-    public static func withSchema<T>(_ body: (PostgresConnection, _ schema: String) async throws -> T) async throws -> T {
+    public static func withSchema<T>(_ body: (PostgresConnection, _ schema: String) async throws -> T) async throws -> T
+    {
         let schema = uniqueName("test")
         let connection = try await PostgresConnection.connect(conninfo: conninfo(), logger: logger)
         try await connection.withSession { session in

@@ -7,7 +7,8 @@ import XML
 
 @Suite struct HardenedParsingTests {
     @Test func readsRootNameAndNamespace() throws {
-        let xml = #"<?xml version="1.0"?><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><ID>1</ID></Invoice>"#
+        let xml =
+            #"<?xml version="1.0"?><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><ID>1</ID></Invoice>"#
         let document = try ParsedXMLDocument.parse(bytes: Array(xml.utf8), name: "invoice.xml")
         #expect(document.rootName == "Invoice")
         #expect(document.rootNamespace == "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2")
@@ -48,7 +49,8 @@ import XML
     }
 
     @Test func parsesFileFromDisk() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocpizza-\(UUID().uuidString).xml").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocpizza-\(UUID().uuidString).xml")
+            .path
         try Data("<root xmlns=\"urn:x\"/>".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let document = try ParsedXMLDocument.parse(file: path)
