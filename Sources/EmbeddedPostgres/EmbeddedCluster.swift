@@ -43,7 +43,9 @@ public struct EmbeddedCluster: Sendable {
 
     /// A libpq connection string for `database` on this cluster.
     public func conninfo(database: String = EmbeddedCluster.databaseName) -> String {
-        "host='\(socketDirectory)' port=\(Self.port) user=\(Self.superuser) dbname='\(database)'"
+        ConnectionString.keyValue([
+            "host": socketDirectory, "port": String(Self.port), "user": Self.superuser, "dbname": database,
+        ])
     }
 
     public enum Status: Equatable, Sendable {
@@ -120,8 +122,9 @@ public struct EmbeddedCluster: Sendable {
         }
         if case .running = try status() { return .alreadyRunning }
 
+        // pg_ctl hands these options to /bin/sh: the socket path is shell-quoted.
         let serverOptions =
-            "-c listen_addresses='' -k '\(socketDirectory)' -p \(Self.port) -c unix_socket_permissions=0700"
+            "-c listen_addresses='' -k \(Self.shellQuoted(socketDirectory)) -p \(Self.port) -c unix_socket_permissions=0700"
         let result = try ProcessRunner.run(
             account.command([
                 tools.pgCtl, "start", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", serverOptions,
@@ -192,6 +195,11 @@ public struct EmbeddedCluster: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Single-quotes a word for /bin/sh (`'` becomes `'\''`).
+    static func shellQuoted(_ word: String) -> String {
+        "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
 
     private func postmasterPID() -> Int? {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {

@@ -55,9 +55,14 @@ public final class PostgresConnection: Sendable {
                                 throw PostgresError(
                                     code: .cancelled, message: "cancelled before it started", file: file, line: line)
                             }
-                            defer { operation.end() }
+                            let session = try box.session
+                            session.isInterrupted = { operation.wasCancelled }
+                            defer {
+                                session.isInterrupted = nil
+                                operation.end()
+                            }
                             do {
-                                return try body(try box.session)
+                                return try body(session)
                             } catch var error as PostgresError where operation.wasCancelled {
                                 error.code = .cancelled
                                 throw error
@@ -180,9 +185,25 @@ private final class Canceller: @unchecked Sendable {
         func cancel() {
             // The request is sent under the lock so that `end()` cannot let the connection's next
             // operation start (and be cancelled by mistake) while it is on its way.
-            state.withLock { state in
+            let running = state.withLock { state in
                 state.cancelled = true
                 if state.phase == .running { canceller.sendCancel() }
+                return state.phase == .running
+            }
+            if running { scheduleResend(attempt: 1) }
+        }
+
+        /// A cancel request that reaches the server just before a statement starts is ignored
+        /// there, so it is sent again while this operation still runs (the session itself sends
+        /// no further statement once cancelled).
+        private func scheduleResend(attempt: Int) {
+            guard attempt <= 40 else { return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in
+                let stillRunning = state.withLock { state in
+                    if state.phase == .running { canceller.sendCancel() }
+                    return state.phase == .running
+                }
+                if stillRunning { scheduleResend(attempt: attempt + 1) }
             }
         }
     }

@@ -154,6 +154,7 @@ extension PostgresSession {
     }
 
     private func startCopy(_ sql: SQL, expecting status: ExecStatusType, file: String, line: Int) throws {
+        try checkInterrupted(query: sql.text, file: file, line: line)
         let result = withOptionalCStringArray(sql.binds.map(\.text)) { values in
             PQexecParams(
                 handle, sql.text, Int32(sql.binds.count), sql.binds.map { Oid($0.type.rawValue) }, values, nil, nil, 0)

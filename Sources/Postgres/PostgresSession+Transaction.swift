@@ -67,7 +67,8 @@ extension PostgresSession {
             return value
         } catch {
             if !isBroken {
-                try? executeScript("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)", file: file, line: line)
+                try? executeScriptEvenIfInterrupted(
+                    "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)", file: file, line: line)
             }
             throw error
         }
@@ -76,7 +77,7 @@ extension PostgresSession {
     private func rollbackQuietly(file: String, line: Int) {
         guard !isBroken, isInTransaction else { return }
         do {
-            try executeScript("ROLLBACK", file: file, line: line)
+            try executeScriptEvenIfInterrupted("ROLLBACK", file: file, line: line)
         } catch {
             // The body's error is the one that matters; a failed ROLLBACK means the connection
             // broke, which the caller will see on its next use.

@@ -10,6 +10,9 @@ public final class PostgresSession {
     let handle: OpaquePointer
     public let logger: Logger
     private var savepointCounter = 0
+    /// Set by ``PostgresConnection`` while an operation runs: answers whether its task was
+    /// cancelled, so that the statements after a cancelled one are not sent at all.
+    var isInterrupted: (@Sendable () -> Bool)?
 
     private init(handle: OpaquePointer, logger: Logger) {
         self.handle = handle
@@ -53,6 +56,7 @@ public final class PostgresSession {
     /// Runs one statement with its bind parameters and returns its rows (possibly none).
     @discardableResult
     public func query(_ sql: SQL, file: String = #fileID, line: Int = #line) throws -> QueryResult {
+        try checkInterrupted(query: sql.text, file: file, line: line)
         let result = sql.binds.isEmpty ? run(sql.text) : run(sql.text, binds: sql.binds)
         return try check(result, query: sql.text, file: file, line: line)
     }
@@ -75,8 +79,20 @@ public final class PostgresSession {
     /// Runs several statements with no parameters (a migration file, session settings).
     /// Only for SQL the program ships: it cannot carry bind parameters.
     public func executeScript(_ unsafeSQL: String, file: String = #fileID, line: Int = #line) throws {
+        try checkInterrupted(query: unsafeSQL, file: file, line: line)
+        try executeScriptEvenIfInterrupted(unsafeSQL, file: file, line: line)
+    }
+
+    /// For ROLLBACK and friends, which must run precisely when the operation was cancelled.
+    func executeScriptEvenIfInterrupted(_ unsafeSQL: String, file: String, line: Int) throws {
         // PQexec returns the last statement's result; an error stops the script there and is returned.
         _ = try check(PQexec(handle, unsafeSQL), query: unsafeSQL, file: file, line: line)
+    }
+
+    func checkInterrupted(query: String, file: String, line: Int) throws {
+        guard isInterrupted?() == true else { return }
+        throw PostgresError(
+            code: .cancelled, message: "cancelled before it was sent", query: query, file: file, line: line)
     }
 
     // MARK: State

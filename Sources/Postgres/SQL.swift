@@ -92,3 +92,20 @@ public struct PostgresBind: Sendable, Equatable {
         self.text = text
     }
 }
+
+/// Builds libpq `key=value` connection strings, quoting each value as libpq requires
+/// (single quotes, with `\` and `'` backslash-escaped), so paths with spaces or quotes work.
+public enum ConnectionString {
+    public static func keyValue(_ pairs: KeyValuePairs<String, String>) -> String {
+        pairs.map { "\($0.key)=\(quote($0.value))" }.joined(separator: " ")
+    }
+
+    public static func quote(_ value: String) -> String {
+        var quoted = "'"
+        for character in value {
+            if character == "\\" || character == "'" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return quoted + "'"
+    }
+}

@@ -9,8 +9,11 @@ import Testing
         try await TestDatabase.withSchema { connection, _ in
             let clock = ContinuousClock()
             let start = clock.now
+            let pid = try await connection.withSession { $0.backendPID }
             let task = Task { try await connection.execute("SELECT pg_sleep(30)") }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel once the server runs it (under a loaded test run, 200 ms may not be enough
+            // for it to start, and a task cancelled before it starts never reaches the server).
+            try await waitUntilActive(pid: pid)
             task.cancel()
             let error = await postgresError { try await task.value }
             let elapsed = clock.now - start
@@ -29,6 +32,7 @@ import Testing
     @Test func cancellingASessionClosureStopsItsCurrentStatement() async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("CREATE TABLE step (n int8)")
+            let pid = try await connection.withSession { $0.backendPID }
             let task = Task {
                 try await connection.withSession { session in
                     try session.execute("INSERT INTO step VALUES (1)")
@@ -36,7 +40,7 @@ import Testing
                     try session.execute("INSERT INTO step VALUES (2)")
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitUntilActive(pid: pid, running: "SELECT pg_sleep(30)")
             task.cancel()
             let error = await postgresError { try await task.value }
             #expect(error?.code == .cancelled)
@@ -102,5 +106,25 @@ import Testing
             #expect(await task.value, "isReusable() answered false for a healthy, idle connection")
             #expect(await connection.isReusable())
         }
+    }
+
+    /// Polls `pg_stat_activity` from another connection until backend `pid` runs a statement.
+    private func waitUntilActive(pid: Int32, running query: String? = nil) async throws {
+        let observer = try await PostgresConnection.connect(
+            conninfo: TestDatabase.conninfo(), logger: TestDatabase.logger)
+        var active = false
+        for _ in 0..<200 where !active {
+            active =
+                try await observer.withSession { session in
+                    try session.queryValue(
+                        """
+                        SELECT state = 'active' AND (\(query)::text IS NULL OR query = \(query)::text)
+                        FROM pg_stat_activity WHERE pid = \(Int(pid))
+                        """, as: Bool.self)
+                } ?? false
+            if !active { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        await observer.close()
+        #expect(active, "backend \(pid) never became active")
     }
 }

@@ -27,7 +27,9 @@ public enum TestDatabase {
     /// A key=value connection string for `database` on the test server.
     public static func conninfo(database: String = "postgres") throws -> String {
         let server = try server()
-        return "host='\(server.host)' port=\(server.port) user='\(server.user)' dbname='\(database)'"
+        return ConnectionString.keyValue([
+            "host": server.host, "port": server.port, "user": server.user, "dbname": database,
+        ])
     }
 
     /// A fresh name usable as a database or schema name.
