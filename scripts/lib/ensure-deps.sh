@@ -27,6 +27,12 @@ ocpizza_pg_bindir() {
 }
 
 ocpizza_ensure_deps() {
+  # Toolchains unpacked from swift.org tarballs are often not on a non-login shell's PATH.
+  if ! command -v swift >/dev/null 2>&1; then
+    for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+      [ -x "$dir/swift" ] && export PATH="$dir:$PATH" && break
+    done
+  fi
   if ! command -v swift >/dev/null 2>&1; then
     echo "error: the Swift 6 toolchain is not on PATH (see README: Swift 6.2 or later)." >&2
     return 1
