@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // MARK: C bindings
@@ -48,10 +49,13 @@ let package = Package(
             dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // MARK: Domain (pure Swift: no I/O, no database)
+        .target(name: "Domain"),
+
         // MARK: Jobs
         .target(
             name: "Jobs",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "Domain", .product(name: "Logging", package: "swift-log")],
             path: "Jobs"
         ),
 
@@ -88,6 +92,11 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
+        .testTarget(
+            name: "DomainTests",
+            dependencies: ["Domain", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "SchemaTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
     ],

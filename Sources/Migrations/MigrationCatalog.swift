@@ -6,7 +6,8 @@
 /// `MigrationCatalogTests` fails if this list and the folder disagree.
 public enum MigrationCatalog {
     public static let all: [Migration] = [
-        embedded("0001_foundation.sql", PackageResources._001_foundation_sql)
+        embedded("0001_foundation.sql", PackageResources._001_foundation_sql),
+        embedded("0002_job_runner.sql", PackageResources._002_job_runner_sql),
     ]
 
     private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {

@@ -1,0 +1,1 @@
+// The domain model: money, quantities, state machines, business dates, VAT.
