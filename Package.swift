@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C bindings
@@ -55,7 +56,11 @@ let package = Package(
         // MARK: Jobs
         .target(
             name: "Jobs",
-            dependencies: ["Postgres", "Domain", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             path: "Jobs"
         ),
 
@@ -97,6 +102,7 @@ let package = Package(
             dependencies: ["Domain", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "SchemaTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
     ],

@@ -147,6 +147,16 @@ public struct EmbeddedCluster: Sendable {
             }
             try account.own(folder)
         }
+        // A cluster initialised by another account (ocpizza run as another user before) cannot be
+        // started by this one: say so instead of letting pg_ctl fail on a permission error.
+        var info = stat()
+        if stat(dataDirectory, &info) == 0, info.st_uid != account.uid {
+            let owner = getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(info.st_uid)"
+            throw EmbeddedClusterError(
+                .permissions,
+                "the cluster at \(root) belongs to \(owner), not to \(account.name ?? "the current user"); run ocpizza "
+                    + "as \(owner), or start afresh with `ocpizza dev-db reset --yes`")
+        }
         // As root, the server account must reach the folder through every parent folder.
         if let name = account.name {
             let test = try ProcessRunner.run(account.command(["/usr/bin/test", "-w", root, "-a", "-x", root]))
@@ -208,7 +218,7 @@ public struct EmbeddedCluster: Sendable {
         return text.split(separator: "\n").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
-    private func logTail(lines: Int = 15) -> String {
+    private func logTail(lines: Int = 6) -> String {
         guard let text = try? String(contentsOfFile: logFile, encoding: .utf8) else { return "(no log)" }
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }

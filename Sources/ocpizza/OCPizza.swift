@@ -15,6 +15,8 @@ struct OCPizza: AsyncParsableCommand {
             configuration; 1 anything else.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Database.self, DevDatabase.self, Check.self]
+        subcommands: [
+            Demo.self, Nightly.self, JobsCommand.self, Database.self, DevDatabase.self, Maintenance.self, Check.self,
+        ]
     )
 }

@@ -1,0 +1,87 @@
+import Foundation
+import Postgres
+
+/// The jobs this product knows, in nightly order, and whether this build has them yet.
+///
+/// A step that is not built is listed as "not available", never faked: `nightly` and
+/// `jobs status` say so. The issues that build each job give it its `work` here.
+public enum JobCatalog {
+    public struct Entry: Sendable {
+        public var name: String
+        public var summary: String
+        /// How often a healthy schedule runs it: a last success older than this (plus
+        /// ``overdueGrace``) makes it overdue in `jobs status`.
+        public var expectedEvery: Duration
+        public var runsDuringMaintenance: Bool
+        /// The work, or nil while the job is not built (or when the command layer runs it itself).
+        public var work: (@Sendable (JobContext) async throws -> JobOutcome)?
+        /// Whether this build can run the job.
+        public var isAvailable: Bool
+
+        init(
+            name: String, summary: String, expectedEvery: Duration, runsDuringMaintenance: Bool,
+            work: (@Sendable (JobContext) async throws -> JobOutcome)? = nil, isAvailable: Bool? = nil
+        ) {
+            self.name = name
+            self.summary = summary
+            self.expectedEvery = expectedEvery
+            self.runsDuringMaintenance = runsDuringMaintenance
+            self.work = work
+            self.isAvailable = isAvailable ?? (work != nil)
+        }
+    }
+
+    public static let overdueGrace: Duration = .seconds(2 * 3600)
+
+    /// The nightly pipeline, in the order `nightly` runs it.
+    public static let nightlySteps: [Entry] = [
+        Entry(
+            name: "import-supplier", summary: "supplier e-invoices into stock and purchase prices",
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: false),
+        Entry(
+            name: "reconcile-stock", summary: "actual vs theoretical usage, availability, reorder suggestions",
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: false),
+        Entry(
+            name: "settle-payments", summary: "Stripe, PayPal, bank statements and cash matched to orders",
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: false),
+        Entry(
+            name: "export-reports", summary: "manager reports, HTML and CSV", expectedEvery: .seconds(86_400),
+            runsDuringMaintenance: false),
+        Entry(
+            name: "backup-create", summary: "pg_dump into the backup catalogue", expectedEvery: .seconds(86_400),
+            runsDuringMaintenance: true),
+        Entry(
+            name: "backup-drill", summary: "restore the newest backup into a scratch database and check it",
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: true),
+        Entry(
+            name: "backup-prune", summary: "apply the retention plan", expectedEvery: .seconds(86_400),
+            runsDuringMaintenance: true),
+    ]
+
+    /// Jobs that are not steps of the nightly pipeline.
+    public static let others: [Entry] = [
+        Entry(
+            name: "nightly", summary: "the whole pipeline for one business date", expectedEvery: .seconds(86_400),
+            runsDuringMaintenance: false, isAvailable: true),
+        Entry(
+            name: "canary", summary: "holds its lock and heartbeats: checks cron, locks and monitoring end to end",
+            expectedEvery: .seconds(100 * 365 * 86_400), runsDuringMaintenance: false, isAvailable: true),
+    ]
+
+    public static func entry(named name: String) -> Entry? {
+        (nightlySteps + others).first { $0.name == name }
+    }
+
+    /// The business date `nightly` works on by default: the one that closed most recently in
+    /// the chain's time zone (Europe/Paris, day cutoff 04:00), i.e. "yesterday" after 04:00.
+    public static func lastClosedBusinessDate(now: Date = Date()) -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
+        let local = calendar.dateComponents([.year, .month, .day, .hour], from: now)
+        let today =
+            CalendarDate(year: local.year ?? 1970, month: local.month ?? 1, day: local.day ?? 1)
+            ?? CalendarDate(daysSinceEpoch: 0)
+        // Before the 04:00 cutoff the business day still open is yesterday's: the closed one is the day before.
+        return today.adding(days: (local.hour ?? 0) < 4 ? -2 : -1)
+    }
+}
