@@ -28,10 +28,10 @@ public struct JobRunStore: Sendable {
             "UPDATE job_run SET heartbeat_at = now() WHERE id = \(runID) AND status = 'running'")
     }
 
-    /// Records how the run ended.
+    /// Records how the run ended, even from a cancelled task (an interrupted run must say so).
     func finish(runID: Int64, report: JobRunReport) async throws -> Date {
         let summary = try JSONB(encoding: report.counts)
-        return try await connection.withSession { session in
+        return try await connection.withUncancellableSession { session in
             try session.queryValue(
                 """
                 UPDATE job_run
@@ -47,7 +47,8 @@ public struct JobRunStore: Sendable {
     /// its lock (nobody else can be running it), and runs of any job whose heartbeat is older
     /// than `staleAfter`. Returns the ids marked.
     func markDeadRuns(of job: String?, except runID: Int64, staleAfter: Duration) async throws -> [Int64] {
-        let staleSeconds = Int(staleAfter.components.seconds)
+        let staleSeconds =
+            Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
         return try await connection.withSession { session in
             try session.query(
                 """
@@ -94,7 +95,7 @@ public struct JobRunStore: Sendable {
 
     /// When `job` last ended ok or partial.
     func lastSuccess(of job: String) async throws -> Date? {
-        try await connection.withSession { session in
+        try await connection.withUncancellableSession { session in
             try session.queryValue(
                 "SELECT max(finished_at) FROM job_run WHERE job = \(job) AND status IN ('ok', 'partial')",
                 as: Date?.self)

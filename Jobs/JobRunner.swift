@@ -38,6 +38,9 @@ public struct JobRunner: Sendable {
         _ request: JobRequest, progress: ProgressReporter? = nil,
         work: @escaping @Sendable (JobContext) async throws -> JobOutcome
     ) async throws -> JobRunReport {
+        // From the very first step, so that a SIGTERM before the work starts still ends recorded.
+        TerminationSignals.shared.begin()
+        defer { TerminationSignals.shared.end() }
         let host = Self.hostName()
         let pid = getpid()
         var report = JobRunReport(
@@ -143,7 +146,7 @@ public struct JobRunner: Sendable {
             let outcome: JobOutcome
             do {
                 outcome = try await withHeartbeat(runID: runID, store: store, logger: logger) {
-                    try await TerminationSignals.cancellingOnSignal { try await work(context) }
+                    try await TerminationSignals.shared.cancellingOnSignal { try await work(context) }
                 }
             } catch {
                 context.progress.finish()

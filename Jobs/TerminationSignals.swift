@@ -1,27 +1,74 @@
 import Dispatch
+import Foundation
 import Glibc
+import Synchronization
 
-/// Turns SIGTERM and SIGINT into task cancellation for the duration of a job, so that a job
-/// stopped by an operator or by systemd ends as a recorded failed run instead of vanishing.
-enum TerminationSignals {
-    static func cancellingOnSignal<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task = Task { try await body() }
-        let sources = [SIGTERM, SIGINT].map { signalNumber -> any DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
+/// Turns SIGTERM and SIGINT into task cancellation while jobs run, so that a job stopped by an
+/// operator or by systemd ends as a recorded failed run ("interrupted") instead of vanishing.
+///
+/// `JobRunner` calls ``begin()`` as its very first step and ``end()`` as its last, so a signal
+/// that arrives before the work starts is remembered and cancels the work as soon as it starts.
+/// Calls nest (nightly runs its steps through the runner): the default signal behaviour comes
+/// back only when the outermost run ends.
+final class TerminationSignals: Sendable {
+    static let shared = TerminationSignals()
+
+    private struct State {
+        var depth = 0
+        var requested = false
+        var tasks: [UUID: @Sendable () -> Void] = [:]
+        var sources: [any DispatchSourceSignal] = []
+    }
+    private let state = Mutex(State())
+
+    func begin() {
+        state.withLock { state in
+            state.depth += 1
+            guard state.depth == 1 else { return }
+            state.requested = false
+            state.sources = [SIGTERM, SIGINT].map { signalNumber in
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { [self] in requestTermination() }
+                source.resume()
+                return source
+            }
         }
-        defer {
-            for source in sources { source.cancel() }
+    }
+
+    func end() {
+        state.withLock { state in
+            state.depth -= 1
+            guard state.depth == 0 else { return }
+            for source in state.sources { source.cancel() }
+            state.sources = []
             signal(SIGTERM, SIG_DFL)
             signal(SIGINT, SIG_DFL)
         }
+    }
+
+    /// Runs `body` in a child task that a termination signal cancels.
+    func cancellingOnSignal<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        let id = UUID()
+        let alreadyRequested = state.withLock { state in
+            state.tasks[id] = { task.cancel() }
+            return state.requested
+        }
+        if alreadyRequested { task.cancel() }
+        defer { _ = state.withLock { $0.tasks.removeValue(forKey: id) } }
         return try await withTaskCancellationHandler {
             try await task.value
         } onCancel: {
             task.cancel()
         }
+    }
+
+    private func requestTermination() {
+        let cancels = state.withLock { state in
+            state.requested = true
+            return Array(state.tasks.values)
+        }
+        for cancel in cancels { cancel() }
     }
 }

@@ -18,45 +18,32 @@ enum ProcessRunner {
     /// Runs `arguments[0]` (a full path) with the rest as arguments, stdin from /dev/null,
     /// stdout and stderr merged into the returned output.
     static func run(_ arguments: [String]) throws -> Output {
-        var pipeDescriptors: [Int32] = [0, 0]
-        guard pipe(&pipeDescriptors) == 0 else {
-            throw EmbeddedClusterError(.toolFailed, "cannot create a pipe: \(String(cString: strerror(errno)))")
+        // The output goes to an unlinked temporary file rather than a pipe: opened with
+        // O_CLOEXEC atomically (no other thread's child can inherit it), and a grandchild that
+        // keeps it open (a server started by pg_ctl) cannot make us wait for an end of file.
+        let path = "/tmp/ocpizza-run-\(getpid())-\(UInt32.random(in: .min ... .max))"
+        let output = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard output >= 0 else {
+            throw EmbeddedClusterError(.toolFailed, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        let (readEnd, writeEnd) = (pipeDescriptors[0], pipeDescriptors[1])
-        // Not inherited past the dup2 into the child's stdout/stderr (pg_ctl's server must not keep it open).
-        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        unlink(path)
+        defer { close(output) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
 
         var pid = pid_t()
         let spawnStatus = withCStringArray(arguments) { argv in
             posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
         }
-        close(writeEnd)
         guard spawnStatus == 0 else {
-            close(readEnd)
             throw EmbeddedClusterError(
                 .toolFailed, "cannot run \(arguments[0]): \(String(cString: strerror(spawnStatus)))")
         }
-
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                output.append(contentsOf: chunk[0..<count])
-            } else if count == 0 || errno != EINTR {
-                break
-            }
-        }
-        close(readEnd)
-
         var waitStatus: Int32 = 0
         while waitpid(pid, &waitStatus, 0) < 0 {
             guard errno == EINTR else {
@@ -67,7 +54,19 @@ enum ProcessRunner {
         // WIFEXITED / WEXITSTATUS are macros Swift does not import.
         let exited = waitStatus & 0x7f == 0
         let status = exited ? (waitStatus >> 8) & 0xff : 128 + (waitStatus & 0x7f)
-        return Output(status: status, output: String(decoding: output, as: UTF8.self))
+
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        lseek(output, 0, SEEK_SET)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes.append(contentsOf: chunk[0..<count])
+            } else if count == 0 || errno != EINTR {
+                break
+            }
+        }
+        return Output(status: status, output: String(decoding: bytes, as: UTF8.self))
     }
 
     /// The full path of a program found on PATH.

@@ -54,6 +54,18 @@ struct ServerAccount {
         return [runuser, "-u", name, "--"] + arguments
     }
 
+    /// Whether this account can traverse `folder` (and so reach what is inside it).
+    func canReach(_ folder: String) -> Bool {
+        guard name != nil else { return true }
+        return (try? ProcessRunner.run(command(["/usr/bin/test", "-x", folder])))?.status == 0
+    }
+
+    /// Whether this account can write into `folder`.
+    func canWrite(_ folder: String) -> Bool {
+        guard name != nil else { return true }
+        return (try? ProcessRunner.run(command(["/usr/bin/test", "-w", folder, "-a", "-x", folder])))?.status == 0
+    }
+
     /// Gives a folder to this account (only meaningful as root).
     func own(_ path: String) throws {
         guard name != nil else { return }

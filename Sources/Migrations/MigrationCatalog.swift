@@ -8,6 +8,13 @@ public enum MigrationCatalog {
     public static let all: [Migration] = [
         embedded("0001_foundation.sql", PackageResources._001_foundation_sql),
         embedded("0002_job_runner.sql", PackageResources._002_job_runner_sql),
+        embedded("0003_shops_people.sql", PackageResources._003_shops_people_sql),
+        embedded("0004_catalogue_recipes.sql", PackageResources._004_catalogue_recipes_sql),
+        embedded("0005_suppliers.sql", PackageResources._005_suppliers_sql),
+        embedded("0006_stock.sql", PackageResources._006_stock_sql),
+        embedded("0007_orders.sql", PackageResources._007_orders_sql),
+        embedded("0008_payments.sql", PackageResources._008_payments_sql),
+        embedded("0009_operations.sql", PackageResources._009_operations_sql),
     ]
 
     private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {

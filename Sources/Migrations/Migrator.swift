@@ -30,6 +30,7 @@ public struct Migrator: Sendable {
     }
 
     /// Applies every pending migration, in order. Waits up to `lockTimeout` for a concurrent run.
+    @discardableResult
     public func migrate(
         conninfo: String, lockTimeout: Duration = .seconds(60), logger: Logger
     ) async throws -> MigrationReport {

@@ -75,6 +75,19 @@ public final class PostgresConnection: Sendable {
         }
     }
 
+    /// Runs `body` even when the calling task is already cancelled, and lets cancellation not
+    /// interrupt it: for bookkeeping that must happen precisely then (recording that a job was
+    /// interrupted, releasing a lock). Keep such work short.
+    public func withUncancellableSession<T: Sendable>(
+        file: String = #fileID, line: Int = #line, _ body: @escaping @Sendable (PostgresSession) throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [box] in
+                continuation.resume(with: Result { try body(try box.session) })
+            }
+        }
+    }
+
     /// Runs one query and decodes every row with `decode`.
     public func query<T: Sendable>(
         _ sql: SQL, file: String = #fileID, line: Int = #line, decode: @escaping @Sendable (Row) throws -> T
@@ -143,9 +156,14 @@ private final class SessionBox: @unchecked Sendable {
 
 /// Sends `PQcancel` for the operation in flight when its task is cancelled.
 ///
-/// `PGcancel` may be used from any thread (that is its purpose); it is freed in `deinit`.
+/// `PQcancel` opens a new connection to the server and waits for it: a blocking call that must
+/// not run on the thread that cancelled the task (a Swift concurrency thread, or an event loop
+/// when an HTTP client hangs up). Requests therefore go out from this connection's own serial
+/// cancel queue. `PGcancel` may be used from any thread (that is its purpose); it is freed in
+/// `deinit`.
 private final class Canceller: @unchecked Sendable {
     private let handle: OpaquePointer?
+    fileprivate let queue = DispatchQueue(label: "ocpizza.postgres.cancel")
 
     init(session: PostgresSession) { handle = PQgetCancel(session.handle) }
     deinit { if let handle { PQfreeCancel(handle) } }
@@ -162,48 +180,42 @@ private final class Canceller: @unchecked Sendable {
     /// cancelled while in flight sends a cancel request; cancelled after it ends does nothing.
     final class Operation: Sendable {
         private enum Phase { case pending, running, finished }
-        private struct State {
-            var phase = Phase.pending
-            var cancelled = false
-        }
-        private let state = Mutex(State())
+        private let phase = Mutex(Phase.pending)
+        /// Read before every statement (``PostgresSession/isInterrupted``): an atomic, so that
+        /// reading it never waits for a cancel request on its way.
+        private let cancelled = Atomic<Bool>(false)
         private let canceller: Canceller
 
         init(canceller: Canceller) { self.canceller = canceller }
 
         func begin() -> Bool {
-            state.withLock { state in
-                state.phase = .running
-                return !state.cancelled
-            }
+            phase.withLock { $0 = .running }
+            return !cancelled.load(ordering: .sequentiallyConsistent)
         }
 
-        func end() { state.withLock { $0.phase = .finished } }
+        func end() { phase.withLock { $0 = .finished } }
 
-        var wasCancelled: Bool { state.withLock { $0.cancelled } }
+        var wasCancelled: Bool { cancelled.load(ordering: .sequentiallyConsistent) }
 
+        /// Called on the cancelling thread: never blocks.
         func cancel() {
-            // The request is sent under the lock so that `end()` cannot let the connection's next
-            // operation start (and be cancelled by mistake) while it is on its way.
-            let running = state.withLock { state in
-                state.cancelled = true
-                if state.phase == .running { canceller.sendCancel() }
-                return state.phase == .running
-            }
-            if running { scheduleResend(attempt: 1) }
+            cancelled.store(true, ordering: .sequentiallyConsistent)
+            canceller.queue.async { [self] in sendWhileRunning(attempt: 1) }
         }
 
-        /// A cancel request that reaches the server just before a statement starts is ignored
-        /// there, so it is sent again while this operation still runs (the session itself sends
+        /// On the cancel queue. The request is sent under the phase lock so that `end()` cannot
+        /// let the connection's next operation start (and be cancelled by mistake) meanwhile.
+        /// A request that reaches the server just before a statement starts is ignored there,
+        /// so it is sent again every 250 ms while this operation still runs (the session sends
         /// no further statement once cancelled).
-        private func scheduleResend(attempt: Int) {
-            guard attempt <= 40 else { return }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in
-                let stillRunning = state.withLock { state in
-                    if state.phase == .running { canceller.sendCancel() }
-                    return state.phase == .running
-                }
-                if stillRunning { scheduleResend(attempt: attempt + 1) }
+        private func sendWhileRunning(attempt: Int) {
+            let stillRunning = phase.withLock { phase in
+                if phase == .running { canceller.sendCancel() }
+                return phase == .running
+            }
+            guard stillRunning, attempt < 40 else { return }
+            canceller.queue.asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in
+                sendWhileRunning(attempt: attempt + 1)
             }
         }
     }

@@ -16,6 +16,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
             case connectionClosed = "connection closed"
             case poolClosed = "pool closed"
             case invalidUsage = "invalid usage"
+            case invalidConnectionString = "invalid connection string"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -38,6 +39,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let poolClosed = Code(.poolClosed)
         /// The API was used in a way it does not support (e.g. a transaction inside a transaction).
         public static let invalidUsage = Code(.invalidUsage)
+        /// The connection string (URI or key=value) cannot be parsed: bad configuration.
+        public static let invalidConnectionString = Code(.invalidConnectionString)
 
         public var description: String { base.rawValue }
     }

@@ -11,10 +11,14 @@ public struct CopyInWriter: ~Copyable {
     private let session: PostgresSession
     private var buffer: [UInt8]
     private let query: String
+    private let file: String
+    private let line: Int
 
-    init(session: PostgresSession, query: String) {
+    init(session: PostgresSession, query: String, file: String, line: Int) {
         self.session = session
         self.query = query
+        self.file = file
+        self.line = line
         self.buffer = []
         buffer.reserveCapacity(Self.chunkSize + 4096)
     }
@@ -62,7 +66,8 @@ public struct CopyInWriter: ~Copyable {
         buffer.removeAll(keepingCapacity: true)
         guard status == 1 else {
             throw PostgresError(
-                code: .copyFailed, message: PostgresSession.lastErrorMessage(session.handle), query: query)
+                code: session.isBroken ? .connectionLost : .copyFailed,
+                message: PostgresSession.lastErrorMessage(session.handle), query: query, file: file, line: line)
         }
     }
 }
@@ -78,18 +83,21 @@ extension PostgresSession {
         _ sql: SQL, file: String = #fileID, line: Int = #line, _ produce: (inout CopyInWriter) throws -> Void
     ) throws -> Int {
         try startCopy(sql, expecting: PGRES_COPY_IN, file: file, line: line)
-        var writer = CopyInWriter(session: self, query: sql.text)
+        var writer = CopyInWriter(session: self, query: sql.text, file: file, line: line)
         do {
             try produce(&writer)
             try writer.flush()
         } catch {
             PQputCopyEnd(handle, "aborted by the client")
             _ = try? finishCopy(query: sql.text, file: file, line: line)
+            // A broken connection outranks whatever the producer reported: it means exit 69.
+            if isBroken { throw connectionError(query: sql.text, file: file, line: line) }
             throw error
         }
         guard PQputCopyEnd(handle, nil) == 1 else {
             throw PostgresError(
-                code: .copyFailed, message: Self.lastErrorMessage(handle), query: sql.text, file: file, line: line)
+                code: isBroken ? .connectionLost : .copyFailed, message: Self.lastErrorMessage(handle), query: sql.text,
+                file: file, line: line)
         }
         return try finishCopy(query: sql.text, file: file, line: line)
     }

@@ -26,8 +26,9 @@ public final class PostgresSession {
     public static func connect(
         conninfo: String, logger: Logger, file: String = #fileID, line: Int = #line
     ) throws -> PostgresSession {
-        // Keywords before `dbname` are overridden by the expanded connection string; those after it
-        // are fallbacks that only apply when the string says nothing.
+        // With expand_dbname, keywords after `dbname` override the expanded connection string;
+        // `fallback_application_name` is the one keyword that only applies when nothing else sets it.
+        if !conninfo.isEmpty { try validate(conninfo: conninfo, file: file, line: line) }
         let keywords = ["dbname", "fallback_application_name"]
         let values = [conninfo, "ocpizza"]
         let handle = withCStringArray(keywords) { keywordPointers in
@@ -49,6 +50,19 @@ public final class PostgresSession {
         // business dates are computed explicitly from each shop's time zone, never from the session's.
         try session.executeScript("SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET bytea_output TO 'hex'")
         return session
+    }
+
+    /// Refuses a connection string libpq cannot parse (unterminated quote, unknown keyword, bad
+    /// URI): a configuration mistake, not an unreachable database.
+    private static func validate(conninfo: String, file: String, line: Int) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &message) else {
+            let text = message.map { String(cString: $0).trimmingTrailingNewlines() } ?? "cannot be parsed"
+            if let message { PQfreemem(message) }
+            throw PostgresError(
+                code: .invalidConnectionString, message: "invalid connection string: \(text)", file: file, line: line)
+        }
+        PQconninfoFree(options)
     }
 
     // MARK: Queries
@@ -239,7 +253,7 @@ extension String {
     }
 }
 
-/// Calls `body` with a NULL-terminated-free array of C strings that live for the call.
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
 func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     withOptionalCStringArray(strings.map { Optional($0) }, body)
 }

@@ -106,9 +106,16 @@ public struct Row {
         }
     }
 
-    /// True when the column is SQL NULL.
-    public func isNull(_ column: String) -> Bool {
-        guard let columnIndex = result.columnIndex(column) else { return true }
+    /// True when the column is SQL NULL. A column the result does not have is an error (a typo
+    /// must not read as NULL).
+    public func isNull(_ column: String, file: String = #fileID, line: Int = #line) throws -> Bool {
+        guard let columnIndex = result.columnIndex(column) else {
+            var error = PostgresError(
+                code: .decoding, message: "the result has no column \"\(column)\"", query: result.query, file: file,
+                line: line)
+            error.column = column
+            throw error
+        }
         return PQgetisnull(result.handle, Int32(index), Int32(columnIndex)) == 1
     }
 

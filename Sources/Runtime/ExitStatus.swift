@@ -25,6 +25,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     public static func forError(_ error: any Error) -> ExitStatus {
         switch error {
         case let error as PostgresError:
+            if error.code == .invalidConnectionString { return .configuration }
             return error.isUnreachable ? .databaseUnreachable : .failure
         case is ConfigurationError:
             return .configuration

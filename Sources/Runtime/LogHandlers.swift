@@ -40,12 +40,14 @@ public struct StandardErrorLogHandler: LogHandler {
         case .text:
             let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.textValue($0.value))" }
             let level = event.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-            line = ([timestamp, level, "\(event.message)"] + fields).joined(separator: " ")
+            // One record, one line: libpq and pg_ctl messages carry newlines and tabs.
+            line = ([timestamp, level, Self.singleLine("\(event.message)")] + fields).joined(separator: " ")
         case .json:
             var object: [String: Any] = [
                 "ts": timestamp, "level": event.level.rawValue, "logger": label, "msg": "\(event.message)",
             ]
-            for (key, value) in merged { object[key] = Self.jsonValue(value) }
+            // Metadata never overwrites the record's own fields.
+            for (key, value) in merged where object[key] == nil { object[key] = Self.jsonValue(value) }
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         }
@@ -64,8 +66,14 @@ public struct StandardErrorLogHandler: LogHandler {
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
     }
 
+    private static func singleLine(_ text: String) -> String {
+        guard text.contains(where: { $0.isNewline || $0 == "\t" }) else { return text }
+        return text.replacingOccurrences(of: "\r\n", with: " | ").replacingOccurrences(of: "\n", with: " | ")
+            .replacingOccurrences(of: "\t", with: " ")
+    }
+
     private static func textValue(_ value: Logger.MetadataValue) -> String {
-        let text = "\(value)"
+        let text = singleLine("\(value)")
         return text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
             ? "\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : text
     }

@@ -33,7 +33,7 @@ struct DevDatabase: AsyncParsableCommand {
         func run() async throws {
             try await CommandRunner.run(options, command: "dev-db stop") { environment in
                 let cluster = environment.embeddedCluster
-                let stopped = try cluster.stop(logger: environment.logger)
+                let stopped = try await cluster.stop(logger: environment.logger)
                 let report = DevDatabaseReport(
                     cluster: cluster, state: stopped ? "stopped" : "was not running", environment: environment)
                 if json { try printJSON(report) } else { print(report.text) }
@@ -55,7 +55,7 @@ struct DevDatabase: AsyncParsableCommand {
                 let cluster = environment.embeddedCluster
                 let state: String
                 var pid: Int?
-                switch try cluster.status() {
+                switch try await cluster.status() {
                 case .notInitialized: state = "not initialized"
                 case .stopped: state = "stopped"
                 case .running(let serverPID):

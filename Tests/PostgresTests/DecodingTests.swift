@@ -67,7 +67,7 @@ import Testing
                     try row.decode("ts", as: Date?.self) == nil, try row.decode("d", as: CalendarDate?.self) == nil,
                     try row.decode("u", as: UUID?.self) == nil, try row.decode("j", as: JSONB?.self) == nil,
                     try row.decode("by", as: Data?.self) == nil, try row.decode("a", as: [Int]?.self) == nil,
-                    row.isNull("i8"), row.isNull("a"),
+                    try row.isNull("i8"), try row.isNull("a"),
                 ]
             }
             #expect(nils == [Array(repeating: true, count: 16)])
@@ -255,6 +255,16 @@ import Testing
                 try await connection.query("SELECT 1 AS one") { try $0.decode(3, as: Int.self) }
             }
             #expect(byIndex?.code == .decoding)
+        }
+    }
+
+    @Test func isNullOfAMisspeltColumnIsAnError() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            let outcome = try await connection.query("SELECT NULL::int AS amount") { row in
+                (try row.isNull("amount"), (try? row.isNull("amuont")) == nil)
+            }
+            #expect(outcome.first?.0 == true)
+            #expect(outcome.first?.1 == true, "a column the result does not have must throw, not read as NULL")
         }
     }
 }

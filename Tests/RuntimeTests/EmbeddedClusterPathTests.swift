@@ -71,9 +71,9 @@ struct EmbeddedClusterPathTests {
     }
 
     @Test("status of a folder that was never initialised needs no server tools")
-    func notInitialized() throws {
+    func notInitialized() async throws {
         let cluster = EmbeddedCluster(workingDirectory: "/nonexistent-ocpizza/app", environment: [:])
-        #expect(try cluster.status() == .notInitialized)
+        #expect(try await cluster.status() == .notInitialized)
     }
 }
 

@@ -12,7 +12,11 @@ ocpizza_missing_packages() {
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
   if ! ocpizza_pg_bindir >/dev/null 2>&1; then missing+=(postgresql postgresql-contrib); fi
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
-  command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+  # runuser (in /usr/sbin, off a normal user's PATH) is only needed as root: the server then
+  # runs as an unprivileged account.
+  if [ "$(id -u)" -eq 0 ] && ! command -v runuser >/dev/null 2>&1 && [ ! -x /usr/sbin/runuser ] && [ ! -x /sbin/runuser ]; then
+    missing+=(util-linux)
+  fi
   echo "${missing[@]}"
 }
 
