@@ -1,1 +1,0 @@
-// The domain model: money, quantities, state machines, business dates, VAT.
