@@ -101,7 +101,7 @@ let package = Package(
             name: "DomainTests",
             dependencies: ["Domain", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "SchemaTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "SchemaTests", dependencies: ["Domain", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),

@@ -51,15 +51,20 @@ public enum PaymentStatus: String, CaseIterable, Hashable, Sendable, Codable, Cu
         case (.unpaid, .online): [.authorised]
         case (.authorised, .online): [.captured, .voided]
         case (.captured, .online): [.settled, .refunded, .partiallyRefunded, .disputed]
-        case (.disputed, .online): [.captured, .refunded]
-        case (.partiallyRefunded, .online): [.partiallyRefunded, .refunded, .settled]
+        // A chargeback can come after the payout; a won dispute returns to where the money was.
+        case (.settled, .online): [.refunded, .partiallyRefunded, .disputed]
+        case (.disputed, .online): [.captured, .settled, .refunded]
+        case (.partiallyRefunded, .online): [.partiallyRefunded, .refunded, .settled, .disputed]
         case (.unpaid, .inPerson): [.collected]
-        case (.collected, .inPerson): [.deposited]
-        case (.deposited, .inPerson): [.settled]
-        case (.settled, _), (.voided, _), (.refunded, _): []
+        // Cash and card-on-delivery refunds happen before or after the shift's deposit.
+        case (.collected, .inPerson): [.deposited, .refunded, .partiallyRefunded]
+        case (.deposited, .inPerson): [.settled, .refunded, .partiallyRefunded]
+        case (.settled, .inPerson): [.refunded, .partiallyRefunded]
+        case (.partiallyRefunded, .inPerson): [.partiallyRefunded, .refunded, .settled]
+        case (.voided, _), (.refunded, _): []
         // States of the other path are never reached, so they lead nowhere.
-        case (.authorised, .inPerson), (.captured, .inPerson), (.disputed, .inPerson),
-            (.partiallyRefunded, .inPerson), (.collected, .online), (.deposited, .online):
+        case (.authorised, .inPerson), (.captured, .inPerson), (.disputed, .inPerson), (.collected, .online),
+            (.deposited, .online):
             []
         }
     }
@@ -99,13 +104,17 @@ public enum PaymentStatus: String, CaseIterable, Hashable, Sendable, Codable, Cu
         try transition(to: next, path: method.path)
     }
 
-    /// Whether the payment is finished: settled, voided or refunded.
+    /// Whether nothing can happen to the payment any more: voided or fully refunded. (A settled
+    /// payment is done for the normal flow, see ``isSettled``, but can still be refunded or disputed.)
     public var isTerminal: Bool {
         switch self {
-        case .settled, .voided, .refunded: true
-        case .unpaid, .authorised, .captured, .collected, .deposited, .partiallyRefunded, .disputed: false
+        case .voided, .refunded: true
+        case .unpaid, .authorised, .captured, .collected, .deposited, .settled, .partiallyRefunded, .disputed: false
         }
     }
+
+    /// Whether the money reached the bank: the end of the normal flow.
+    public var isSettled: Bool { self == .settled }
 
     /// Whether the shop holds the customer's money (or the processor holds it for the shop):
     /// captured or collected, and the later states of those flows. With a terminal fulfilment
@@ -120,8 +129,8 @@ public enum PaymentStatus: String, CaseIterable, Hashable, Sendable, Codable, Cu
     /// Whether a payment on `path` can ever be in this state.
     public func isReachable(path: PaymentPath) -> Bool {
         switch self {
-        case .unpaid, .settled: true
-        case .authorised, .captured, .voided, .refunded, .partiallyRefunded, .disputed: path == .online
+        case .unpaid, .settled, .refunded, .partiallyRefunded: true
+        case .authorised, .captured, .voided, .disputed: path == .online
         case .collected, .deposited: path == .inPerson
         }
     }

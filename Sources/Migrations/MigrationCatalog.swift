@@ -15,6 +15,7 @@ public enum MigrationCatalog {
         embedded("0007_orders.sql", PackageResources._007_orders_sql),
         embedded("0008_payments.sql", PackageResources._008_payments_sql),
         embedded("0009_operations.sql", PackageResources._009_operations_sql),
+        embedded("0010_payment_transitions.sql", PackageResources._010_payment_transitions_sql),
     ]
 
     private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {

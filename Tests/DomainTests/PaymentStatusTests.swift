@@ -6,10 +6,17 @@ import Testing
 let expectedPaymentEdges: [PaymentPath: Set<String>] = [
     .online: [
         "unpaid>authorised", "authorised>captured", "authorised>voided", "captured>settled", "captured>refunded",
-        "captured>partially_refunded", "captured>disputed", "disputed>captured", "disputed>refunded",
+        "captured>partially_refunded", "captured>disputed", "settled>refunded", "settled>partially_refunded",
+        "settled>disputed", "disputed>captured", "disputed>settled", "disputed>refunded",
         "partially_refunded>partially_refunded", "partially_refunded>refunded", "partially_refunded>settled",
+        "partially_refunded>disputed",
     ],
-    .inPerson: ["unpaid>collected", "collected>deposited", "deposited>settled"],
+    .inPerson: [
+        "unpaid>collected", "collected>deposited", "collected>refunded", "collected>partially_refunded",
+        "deposited>settled", "deposited>refunded", "deposited>partially_refunded", "settled>refunded",
+        "settled>partially_refunded", "partially_refunded>partially_refunded", "partially_refunded>refunded",
+        "partially_refunded>settled",
+    ],
 ]
 
 @Suite struct PaymentStatusTests {
@@ -79,7 +86,7 @@ let expectedPaymentEdges: [PaymentPath: Set<String>] = [
     }
 
     @Test func terminalStatesLeadNowhere() {
-        let terminal: Set<PaymentStatus> = [.settled, .voided, .refunded]
+        let terminal: Set<PaymentStatus> = [.voided, .refunded]
         for status in PaymentStatus.allCases {
             #expect(status.isTerminal == terminal.contains(status), "\(status)")
             for path in PaymentPath.allCases where status.isTerminal {
