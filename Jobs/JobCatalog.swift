@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import Postgres
 
@@ -72,16 +73,24 @@ public enum JobCatalog {
         (nightlySteps + others).first { $0.name == name }
     }
 
+    /// The chain's calendar for the nightly pipeline: Europe/Paris, day cutoff 04:00.
+    public static let chainCalendar = BusinessCalendar(
+        timeZone: TimeZone(identifier: "Europe/Paris") ?? .gmt,
+        dayCutoff: (try? TimeOfDay(hour: 4, minute: 0)) ?? .midnight)
+
     /// The business date `nightly` works on by default: the one that closed most recently in
-    /// the chain's time zone (Europe/Paris, day cutoff 04:00), i.e. "yesterday" after 04:00.
+    /// the chain's time zone, i.e. "yesterday" after the 04:00 cutoff.
     public static func lastClosedBusinessDate(now: Date = Date()) -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
-        let local = calendar.dateComponents([.year, .month, .day, .hour], from: now)
-        let today =
-            CalendarDate(year: local.year ?? 1970, month: local.month ?? 1, day: local.day ?? 1)
-            ?? CalendarDate(daysSinceEpoch: 0)
-        // Before the 04:00 cutoff the business day still open is yesterday's: the closed one is the day before.
-        return today.adding(days: (local.hour ?? 0) < 4 ? -2 : -1)
+        CalendarDate(chainCalendar.previousBusinessDate(asOf: now))
+    }
+}
+
+extension CalendarDate {
+    /// The database's `date` for a domain date (the two modules cannot see each other).
+    public init(_ date: LocalDate) {
+        guard let value = CalendarDate(year: date.year, month: date.month, day: date.day) else {
+            preconditionFailure("\(date) is a valid LocalDate, so it is a valid CalendarDate")
+        }
+        self = value
     }
 }
