@@ -135,4 +135,17 @@ import Testing
                 "INSERT INTO address (line1, city) VALUES ('somewhere', 'Paris')")
         }
     }
+
+    @Test func dayCutoffCannotFallInTheDaylightSavingHours() async throws {
+        try await withMigratedDatabase { session, base in
+            for cutoff in ["01:00", "02:30", "02:59:59"] {
+                expectRefused(
+                    .checkViolation, constraint: "pizzeria_day_cutoff_outside_dst", session,
+                    "UPDATE pizzeria SET day_cutoff = \(cutoff)::time WHERE id = \(base.shop)")
+            }
+            for cutoff in ["00:30", "03:00", "04:00", "05:30"] {
+                try session.execute("UPDATE pizzeria SET day_cutoff = \(cutoff)::time WHERE id = \(base.shop)")
+            }
+        }
+    }
 }
