@@ -64,6 +64,15 @@ let package = Package(
             path: "Jobs"
         ),
 
+        // MARK: Demo chain and history generator (data embedded in the binary)
+        .target(
+            name: "DemoChain",
+            dependencies: ["Postgres", "Domain", "Jobs", .product(name: "Logging", package: "swift-log")],
+            path: "Fixtures",
+            exclude: ["README.md"],
+            resources: [.embedInCode("Data")]
+        ),
+
         // MARK: Command
         .target(
             name: "Runtime",
@@ -75,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "ocpizza",
             dependencies: [
-                "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs",
+                "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs", "DemoChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,6 +114,8 @@ let package = Package(
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(
+            name: "FixturesTests", dependencies: ["DemoChain", "Domain", "Migrations", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

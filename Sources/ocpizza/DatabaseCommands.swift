@@ -7,7 +7,7 @@ import Runtime
 struct Database: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db", abstract: "Apply and inspect the database migrations.",
-        subcommands: [Migrate.self, Status.self])
+        subcommands: [Migrate.self, Status.self, Seed.self])
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
