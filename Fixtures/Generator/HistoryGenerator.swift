@@ -54,10 +54,7 @@ public struct HistoryGenerator: Sendable {
 
     /// The last business date that has closed in Europe/Paris (yesterday after 04:00): the default end.
     public static func lastClosedBusinessDate(now: Date = Date()) -> LocalDate {
-        let calendar = BusinessCalendar(
-            timeZone: TimeZone(identifier: "Europe/Paris") ?? .current,
-            dayCutoff: (try? TimeOfDay(hour: 4, minute: 0)) ?? .midnight)
-        return calendar.previousBusinessDate(asOf: now)
+        JobCatalog.chainCalendar.previousBusinessDate(asOf: now)
     }
 
     public func generate(_ options: Options, progress: ProgressReporter = .silent()) async throws -> GenerationReport {

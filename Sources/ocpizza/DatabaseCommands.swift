@@ -69,6 +69,9 @@ struct DatabaseStatusReport: Encodable {
 
     var isHealthy: Bool { count(.modified) == 0 && count(.unknown) == 0 }
 
+    /// The database and the migration counts, in two lines.
+    var headline: String { text.split(separator: "\n").prefix(2).joined(separator: "\n") }
+
     var text: String {
         var lines = [
             "Database    \(endpoint)\(embedded ? " [embedded]" : "")",

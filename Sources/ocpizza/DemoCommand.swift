@@ -1,4 +1,7 @@
 import ArgumentParser
+import DemoChain
+import Domain
+import Jobs
 import Migrations
 import Postgres
 import Runtime
@@ -9,34 +12,100 @@ struct Demo: AsyncParsableCommand {
         abstract: "Run the main job on the configured (or embedded) database, or generate demo history.",
         subcommands: [Run.self, Generate.self], defaultSubcommand: Run.self)
 
-    /// The main job on the embedded default: for now, migrate and show the database status.
-    /// Later issues add the demo chain and the nightly pipeline.
+    /// The main job on the embedded default: migrate, load the demo chain, generate its order
+    /// history, run the nightly pipeline for the last closed business date, print what ran.
+    /// Safe to run again: every step is idempotent (nothing is generated twice).
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the main job on the configured (or embedded) database: migrate, then show the status.")
+            abstract: "The main job: migrate, load the demo chain with its order history, run nightly, summarise.",
+            discussion: """
+                Uses the configured database, or the embedded one when none is configured. Every step is \
+                idempotent: a second run finds the schema, the chain and the history in place and only runs \
+                nightly again.
+                """)
 
         @OptionGroup var options: GlobalOptions
+        @Option(help: "Days of order history, ending on the last closed business date.") var days = 60
+        @Option(help: "Seed of the history generator.") var seed: UInt64 = 2026
         @Flag(help: "Print the result as JSON.") var json = false
 
+        struct Report: Encodable {
+            var database: DatabaseStatusReport
+            var seed: SeedReport
+            var history: JobRunReport
+            var nightly: JobRunReport
+            var nightlySteps: [Nightly.Step]
+        }
+
         func run() async throws {
+            let days = self.days
+            let seed = self.seed
+            let json = self.json
             try await CommandRunner.run(options, command: "demo") { environment in
+                let logger = environment.logger
                 let conninfo = try await environment.conninfo()
-                let migration = try await Migrator().migrate(conninfo: conninfo, logger: environment.logger)
-                let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: environment.logger)
+                let migration = try await Migrator().migrate(conninfo: conninfo, logger: logger)
+                let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: logger)
                 let endpoint = try await connection.withSession { $0.endpoint }
                 await connection.close()
-                let report = DatabaseStatusReport(
+                let database = DatabaseStatusReport(
                     endpoint: endpoint, embedded: environment.usesEmbeddedDatabase, migrations: migration.states)
-                if json {
-                    try printJSON(report)
-                } else {
-                    print(
-                        migration.applied.isEmpty
-                            ? "Migrations: nothing pending."
-                            : "Migrations: applied \(migration.applied.map(\.label).joined(separator: ", ")).")
-                    print(report.text)
+                guard database.isHealthy else {
+                    print(database.text)
+                    return .configuration
                 }
-                return report.isHealthy ? .success : .configuration
+
+                let seeded = try await DemoChain.seed(conninfo: conninfo, demo: true, logger: logger)
+                let endDate = HistoryGenerator.lastClosedBusinessDate()
+                let runner = environment.jobRunner(conninfo: conninfo)
+                let history = try await runner.run(
+                    JobRequest(
+                        name: "demo-generate", businessDate: CalendarDate(endDate),
+                        options: ["days": "\(days)", "seed": "\(seed)"]),
+                    progress: ProgressReporter(label: "order history")
+                ) { context in
+                    let report = try await HistoryGenerator(conninfo: context.conninfo, logger: context.logger)
+                        .generate(
+                            HistoryGenerator.Options(
+                                shops: DemoData.embedded.shops.count, days: days, seed: seed, endDate: endDate),
+                            progress: context.progress)
+                    return JobOutcome(
+                        counts: report.rows.merging(["shop_days": report.shopDaysGenerated]) { $1 },
+                        message: report.shopDaysGenerated == 0
+                            ? "history already there (\(report.shopDaysSkipped) shop-days kept)" : nil)
+                }
+                let steps = Nightly.StepLog()
+                let nightly = try await runner.run(
+                    JobRequest(name: "nightly", businessDate: CalendarDate(endDate), options: ["date": "\(endDate)"])
+                ) { context in
+                    try await Nightly.runSteps(
+                        businessDate: CalendarDate(endDate), runner: runner, context: context, steps: steps)
+                }
+
+                if json {
+                    try printJSON(
+                        Report(
+                            database: database, seed: seeded, history: history, nightly: nightly,
+                            nightlySteps: steps.all))
+                } else {
+                    print(database.headline)
+                    print(
+                        "Demo chain: " + (seeded.changes == 0 ? "already loaded." : "loaded (\(seeded.changes) rows)."))
+                    print("")
+                    print(history.summary)
+                    print("")
+                    print(nightly.summary)
+                    print(
+                        Table.render(
+                            header: ["  step", "outcome", "note"],
+                            rows: steps.all.map { ["  " + $0.job, $0.outcome, String(($0.message ?? "").prefix(60))] }))
+                    print("")
+                    print(
+                        "Next: `ocpizza jobs history`, `ocpizza jobs status`, metrics in \(environment.relative(environment.varDirectory))/metrics."
+                    )
+                }
+                let worst: Int32 = [history.exitCode, nightly.exitCode].first { $0 != 0 } ?? 0
+                return ExitStatus(rawValue: worst) ?? .failure
             }
         }
     }

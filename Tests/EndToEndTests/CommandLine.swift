@@ -20,6 +20,11 @@ struct CommandResult: Sendable, CustomStringConvertible {
         (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
     }
 
+    /// Standard output parsed as a JSON array of objects (nil if it is not one).
+    var jsonArray: [[String: Any]]? {
+        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [[String: Any]]
+    }
+
     var description: String {
         "ocpizza \(arguments.joined(separator: " ")) → exit \(status)\(timedOut ? " (TIMED OUT, killed)" : "")\n"
             + "--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)"

@@ -16,13 +16,19 @@ struct EmbeddedClusterTests {
     func lifecycle() async throws {
         try await Self.withCluster { scratch in
             // demo with nothing configured: initialises, starts, migrates, reports.
-            let demo = try await scratch.run("demo")
+            // The README's main command: migrate, demo chain, history (a few days keep the test short), nightly.
+            let demo = try await scratch.run("demo", "--days", "3")
             try #require(demo.status == 0, "\(demo)")
             let embeddedLines = demo.stderrLines.filter { $0.contains("embedded PostgreSQL") }
             #expect(embeddedLines.count == 1, "\(demo)")
-            #expect(demo.stdout.contains("0001_foundation"), "\(demo)")
-            #expect(demo.stdout.contains("applied"), "\(demo)")
+            #expect(demo.stdout.contains("applied, 0 pending, 0 modified"), "\(demo)")
             #expect(demo.stdout.contains("[embedded]"), "\(demo)")
+            #expect(demo.stdout.contains("Demo chain: loaded"), "\(demo)")
+            #expect(demo.stdout.contains("demo-generate: ok (exit 0)"), "\(demo)")
+            #expect(demo.stdout.contains("nightly: ok (exit 0)"), "\(demo)")
+            let history = try await scratch.run("jobs", "history", "--json")
+            let runs = try #require(history.jsonArray, "\(history)")
+            #expect(runs.compactMap { $0["job"] as? String }.sorted() == ["demo-generate", "nightly"], "\(history)")
             #expect(FileManager.default.fileExists(atPath: scratch.path + "/.ocpizza/postgres/data/PG_VERSION"))
 
             let running = try await scratch.run("dev-db", "status")
@@ -54,9 +60,10 @@ struct EmbeddedClusterTests {
             let restarted = try await scratch.run("db", "status", "--json")
             #expect(restarted.status == 0, "\(restarted)")
             #expect(E2E.statuses(restarted)["0001_foundation"] == "applied", "\(restarted)")
-            let again = try await scratch.run("demo")
+            let again = try await scratch.run("demo", "--days", "3")
             #expect(again.status == 0, "\(again)")
-            #expect(again.stdout.contains("nothing pending"), "\(again)")
+            #expect(again.stdout.contains("Demo chain: already loaded."), "\(again)")
+            #expect(again.stdout.contains("history already there"), "\(again)")
 
             // Reset: a fresh, empty, running cluster.
             let reset = try await scratch.run("dev-db", "reset", "--yes")
@@ -103,7 +110,7 @@ struct EmbeddedClusterTests {
     @Test("a working directory with a quote in its name works like any other")
     func quoteInWorkingDirectory() async throws {
         try await Self.withCluster(subfolder: "o'q") { scratch in
-            let demo = try await scratch.run("demo")
+            let demo = try await scratch.run("demo", "--days", "1")
             #expect(demo.status == 0, "\(demo)")
             #expect(demo.stdout.contains("[embedded]"), "\(demo)")
             let status = try await scratch.run("dev-db", "status")
