@@ -162,17 +162,10 @@ struct CopyTable: Sendable {
 
 /// Day numbers (days since 1970-01-01) and calendar dates.
 enum Days {
-    /// Howard Hinnant's civil_from_days.
+    /// The calendar date of a day number (the Postgres module's exact civil-date arithmetic).
     static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let date = CalendarDate(daysSinceEpoch: days)
+        return (date.year, date.month, date.day)
     }
 
     /// "2026-11-21".
