@@ -135,12 +135,8 @@ public struct EmbeddedCluster: Sendable {
         }
     }
 
-    /// FNV-1a, hex: a stable short name for a path.
-    static func hash(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return String(hash, radix: 16)
-    }
+    /// A stable short name for a path (FNV-1a, hex).
+    static func hash(_ text: String) -> String { String(StableHash.fnv1a64(text), radix: 16) }
 }
 
 extension String {

@@ -65,11 +65,16 @@ public final class AdvisoryLock: Sendable {
     /// A stable 64-bit key for a lock name (FNV-1a of "ocpizza:" + name), the same on every
     /// server and every version of the program.
     public static func lockKey(for name: String) -> Int64 {
+        Int64(bitPattern: StableHash.fnv1a64("ocpizza:" + name))
+    }
+}
+
+/// FNV-1a: a fast, stable (across runs, machines and versions, unlike `Hasher`) 64-bit hash for
+/// names and paths. Not for security.
+public enum StableHash {
+    public static func fnv1a64(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in ("ocpizza:" + name).utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
     }
 }
