@@ -18,7 +18,9 @@ public struct JobMetrics: Sendable {
     /// - Parameter lastSuccess: when the job last ended ok or partial (this run or an earlier one).
     public func write(_ report: JobRunReport, lastSuccess: Date?) throws {
         let registry = PrometheusCollectorRegistry()
-        let labels = [("job", report.job)]
+        // Not `job`: Prometheus gives that label to the scrape target (node_exporter), and would
+        // rename ours to `exported_job`.
+        let labels = [("job_name", report.job)]
         func gauge(_ metric: String, _ unit: String, _ help: String, _ value: Double, _ extra: [(String, String)] = [])
         {
             let descriptor = MetricNameDescriptor(

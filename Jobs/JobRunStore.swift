@@ -53,7 +53,7 @@ public struct JobRunStore: Sendable {
             try session.query(
                 """
                 UPDATE job_run
-                SET status = 'failed', finished_at = now(), exit_code = 1,
+                SET status = 'failed', finished_at = heartbeat_at, exit_code = 1,
                     error = CASE WHEN job = \(job) THEN 'the process running it died (found running while its lock was free)'
                                  ELSE 'the process running it died (no heartbeat since ' || heartbeat_at || ')' END
                 WHERE status = 'running' AND id <> \(runID)

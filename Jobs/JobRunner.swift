@@ -53,9 +53,14 @@ public struct JobRunner: Sendable {
         do {
             connection = try await PostgresConnection.connect(conninfo: conninfo, logger: logger)
             store = JobRunStore(connection: connection)
-            let started = try await store.start(request, host: host, pid: pid)
-            report.runID = started.id
-            report.startedAt = started.startedAt
+            do {
+                let started = try await store.start(request, host: host, pid: pid)
+                report.runID = started.id
+                report.startedAt = started.startedAt
+            } catch {
+                await connection.close()
+                throw error
+            }
         } catch {
             report.status = .failed
             report.exitCode = exitCode(error)
@@ -71,8 +76,12 @@ public struct JobRunner: Sendable {
         if let date = request.businessDate { logger[metadataKey: "job.business_date"] = "\(date)" }
         logger.info("job started", metadata: ["job.host": "\(host)", "job.pid": "\(pid)"])
 
-        report = await execute(request, report: report, store: store, logger: logger, progress: progress, work: work)
+        let lock: AdvisoryLock?
+        (report, lock) = await execute(
+            request, report: report, store: store, logger: logger, progress: progress, work: work)
 
+        // The outcome is recorded while the lock is still held: the next run of this job cannot
+        // take the lock, find this row still 'running' and mistake it for a dead one.
         do {
             report.finishedAt = try await store.finish(runID: report.runID ?? 0, report: report)
         } catch {
@@ -84,12 +93,16 @@ public struct JobRunner: Sendable {
                 report.message = "the run finished but its outcome could not be recorded: \(error)"
             }
         }
-        let lastSuccess =
-            (try? await store.lastSuccess(of: request.name)) ?? metrics.previousLastSuccess(of: request.name)
-        do {
-            try metrics.write(report, lastSuccess: lastSuccess)
-        } catch {
-            logger.warning("could not write the metrics textfile", metadata: ["error": "\(error)"])
+        await lock?.release()
+        // A run skipped because another one holds the lock leaves the metrics to the run that works.
+        if !(report.status == .skipped && lock == nil && (report.message ?? "").hasPrefix("skipped: locked")) {
+            let lastSuccess =
+                (try? await store.lastSuccess(of: request.name)) ?? metrics.previousLastSuccess(of: request.name)
+            do {
+                try metrics.write(report, lastSuccess: lastSuccess)
+            } catch {
+                logger.warning("could not write the metrics textfile", metadata: ["error": "\(error)"])
+            }
         }
         await connection.close()
         let level: Logger.Level = report.status == .failed ? .error : (report.status == .ok ? .info : .notice)
@@ -100,40 +113,33 @@ public struct JobRunner: Sendable {
         return report
     }
 
-    /// Prechecks, lock, work; returns the report with status, exit code, counts and message set.
+    /// Prechecks, lock, work. Returns the report with status, exit code, counts and message set,
+    /// and the job's lock when it was taken (the caller releases it after recording the outcome).
     private func execute(
         _ request: JobRequest, report: JobRunReport, store: JobRunStore, logger: Logger,
         progress: ProgressReporter?, work: @escaping @Sendable (JobContext) async throws -> JobOutcome
-    ) async -> JobRunReport {
+    ) async -> (JobRunReport, AdvisoryLock?) {
         var report = report
+        var lock: AdvisoryLock?
         let runID = report.runID ?? 0
-        func fail(_ error: any Error) -> JobRunReport {
-            report.status = .failed
-            report.exitCode = exitCode(error)
-            report.message = error is CancellationError ? "interrupted (SIGTERM, SIGINT or cancellation)" : "\(error)"
-            return report
+        func skip(_ message: String) -> (JobRunReport, AdvisoryLock?) {
+            report.status = .skipped
+            report.exitCode = 75
+            report.message = message
+            return (report, lock)
         }
         do {
             let dead = try await store.markDeadRuns(of: nil, except: runID, staleAfter: staleAfter)
             if !dead.isEmpty {
                 logger.warning("marked runs with a stale heartbeat as failed", metadata: ["job.dead_runs": "\(dead)"])
             }
-
             let maintenance = try await store.connection.withSession { try MaintenanceFlag.read(in: $0) }
             if maintenance.on && !request.runsDuringMaintenance {
-                report.status = .skipped
-                report.exitCode = 75
-                report.message = "skipped: maintenance mode is on" + (maintenance.reason.map { " (\($0))" } ?? "")
-                return report
+                return skip("skipped: maintenance mode is on" + (maintenance.reason.map { " (\($0))" } ?? ""))
             }
-
-            guard
-                let lock = try await AdvisoryLock.tryAcquire("job:\(request.name)", conninfo: conninfo, logger: logger)
-            else {
-                report.status = .skipped
-                report.exitCode = 75
-                report.message = "skipped: locked (another run of \(request.name) is in progress)"
-                return report
+            lock = try await AdvisoryLock.tryAcquire("job:\(request.name)", conninfo: conninfo, logger: logger)
+            guard lock != nil else {
+                return skip("skipped: locked (another run of \(request.name) is in progress)")
             }
             let orphans = try await store.markDeadRuns(of: request.name, except: runID, staleAfter: staleAfter)
             if !orphans.isEmpty {
@@ -143,25 +149,20 @@ public struct JobRunner: Sendable {
             let context = JobContext(
                 conninfo: conninfo, varDirectory: varDirectory, businessDate: request.businessDate, logger: logger,
                 progress: progress ?? ProgressReporter(label: request.name))
-            let outcome: JobOutcome
-            do {
-                outcome = try await withHeartbeat(runID: runID, store: store, logger: logger) {
-                    try await TerminationSignals.shared.cancellingOnSignal { try await work(context) }
-                }
-            } catch {
-                context.progress.finish()
-                await lock.release()
-                return fail(error)
+            defer { context.progress.finish() }
+            let outcome = try await withHeartbeat(runID: runID, store: store, logger: logger) {
+                try await TerminationSignals.shared.cancellingOnSignal { try await work(context) }
             }
-            context.progress.finish()
-            await lock.release()
             report.status = outcome.status == .ok ? .ok : .partial
             report.exitCode = outcome.status == .ok ? 0 : 65
             report.counts = outcome.counts
             report.message = outcome.message
-            return report
+            return (report, lock)
         } catch {
-            return fail(error)
+            report.status = .failed
+            report.exitCode = exitCode(error)
+            report.message = error is CancellationError ? "interrupted (SIGTERM, SIGINT or cancellation)" : "\(error)"
+            return (report, lock)
         }
     }
 

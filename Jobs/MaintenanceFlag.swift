@@ -27,7 +27,12 @@ public struct MaintenanceFlag: Sendable, Codable, Equatable {
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return (try? decoder.decode(MaintenanceFlag.self, from: Data(value.text.utf8))) ?? .off
+        // A flag someone wrote by hand and that does not decode is taken as ON: wrongly skipping a
+        // night is recoverable, running jobs in the middle of a deployment may not be.
+        guard let flag = try? decoder.decode(MaintenanceFlag.self, from: Data(value.text.utf8)) else {
+            return MaintenanceFlag(on: true, reason: "unreadable maintenance flag: \(value.text.prefix(80))")
+        }
+        return flag
     }
 
     public func write(in session: PostgresSession) throws {

@@ -9,7 +9,7 @@ import Synchronization
 /// `JobRunner` calls ``begin()`` as its very first step and ``end()`` as its last, so a signal
 /// that arrives before the work starts is remembered and cancels the work as soon as it starts.
 /// Calls nest (nightly runs its steps through the runner): the default signal behaviour comes
-/// back only when the outermost run ends.
+/// back only when the outermost run ends. A second signal ends the process at once.
 final class TerminationSignals: Sendable {
     static let shared = TerminationSignals()
 
@@ -29,7 +29,7 @@ final class TerminationSignals: Sendable {
             state.sources = [SIGTERM, SIGINT].map { signalNumber in
                 signal(signalNumber, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { [self] in requestTermination() }
+                source.setEventHandler { [self] in requestTermination(signalNumber) }
                 source.resume()
                 return source
             }
@@ -64,10 +64,18 @@ final class TerminationSignals: Sendable {
         }
     }
 
-    private func requestTermination() {
-        let cancels = state.withLock { state in
-            state.requested = true
-            return Array(state.tasks.values)
+    /// The first signal cancels the work (the run ends recorded as interrupted); a second one,
+    /// for a run stuck where cancellation cannot reach (a connect that hangs), ends the process
+    /// the default way.
+    private func requestTermination(_ signalNumber: Int32) {
+        let (second, cancels) = state.withLock { state in
+            defer { state.requested = true }
+            return (state.requested, Array(state.tasks.values))
+        }
+        if second {
+            signal(signalNumber, SIG_DFL)
+            raise(signalNumber)
+            return
         }
         for cancel in cancels { cancel() }
     }

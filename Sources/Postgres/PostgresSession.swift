@@ -1,4 +1,5 @@
 import CLibPQ
+import Glibc
 import Logging
 
 /// Synchronous access to one libpq connection: the owner of its `PGconn` (closed in `deinit`).
@@ -29,8 +30,15 @@ public final class PostgresSession {
         // With expand_dbname, keywords after `dbname` override the expanded connection string;
         // `fallback_application_name` is the one keyword that only applies when nothing else sets it.
         if !conninfo.isEmpty { try validate(conninfo: conninfo, file: file, line: line) }
-        let keywords = ["dbname", "fallback_application_name"]
-        let values = [conninfo, "ocpizza"]
+        // A server that accepts the connection and never answers must not hang a cron job: 10 s
+        // unless the connection string or PGCONNECT_TIMEOUT says otherwise (keywords before
+        // `dbname` give way to the expanded string).
+        var keywords = ["dbname", "fallback_application_name"]
+        var values = [conninfo, "ocpizza"]
+        if getenv("PGCONNECT_TIMEOUT") == nil {
+            keywords.insert("connect_timeout", at: 0)
+            values.insert("10", at: 0)
+        }
         let handle = withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

@@ -76,7 +76,9 @@ struct Demo: AsyncParsableCommand {
                 }
                 let steps = Nightly.StepLog()
                 let nightly = try await runner.run(
-                    JobRequest(name: "nightly", businessDate: CalendarDate(endDate), options: ["date": "\(endDate)"])
+                    JobRequest(
+                        name: "nightly", businessDate: CalendarDate(endDate), options: ["date": "\(endDate)"],
+                        runsDuringMaintenance: true)
                 ) { context in
                     try await Nightly.runSteps(
                         businessDate: CalendarDate(endDate), runner: runner, context: context, steps: steps)

@@ -78,9 +78,10 @@ struct JobsCommand: AsyncParsableCommand {
                     let runs = byJob[entry.name]
                     let lastSuccess = runs?.lastSuccess?.finishedAt
                     let limit = entry.expectedEvery + JobCatalog.overdueGrace
+                    // A job that never ran is "never run", not overdue: a fresh install is not an alert.
                     let overdue =
                         entry.isAvailable
-                        && (lastSuccess.map { now.timeIntervalSince($0) > Double(limit.components.seconds) } ?? true)
+                        && (lastSuccess.map { now.timeIntervalSince($0) > Double(limit.components.seconds) } ?? false)
                     return Line(
                         job: entry.name, available: entry.isAvailable, lastRun: runs?.last, lastSuccessAt: lastSuccess,
                         overdue: overdue)
@@ -102,7 +103,10 @@ struct JobsCommand: AsyncParsableCommand {
                                     line.job, line.lastRun.map { Table.timestamp($0.startedAt) } ?? "never",
                                     line.lastRun.map { "\($0.status.rawValue) (\($0.exitCode))" } ?? "-",
                                     line.lastSuccessAt.map(Table.timestamp) ?? "never",
-                                    !line.available ? "not available yet" : (line.overdue ? "OVERDUE" : "ok"),
+                                    !line.available
+                                        ? "not available yet"
+                                        : (line.overdue
+                                            ? "OVERDUE" : (line.lastSuccessAt == nil ? "never succeeded" : "ok")),
                                 ]
                             }))
                 }

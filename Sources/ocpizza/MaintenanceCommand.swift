@@ -65,10 +65,12 @@ struct Maintenance: AsyncParsableCommand {
         if json {
             try? printJSON(flag)
         } else if flag.on {
+            var details: [String] = []
+            if let since = flag.since { details.append("since \(Table.timestamp(since)) UTC") }
+            if let by = flag.by { details.append("by \(by)") }
             print(
                 "Maintenance mode is ON" + (flag.reason.map { ": \($0)" } ?? "")
-                    + (flag.since.map { " (since \(Table.timestamp($0)) UTC" } ?? "")
-                    + (flag.by.map { ", by \($0))" } ?? ")"))
+                    + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
         } else {
             print("Maintenance mode is off.")
         }

@@ -50,7 +50,9 @@ struct Nightly: AsyncParsableCommand {
             let runner = environment.jobRunner(conninfo: conninfo)
             let steps = StepLog()
             let report = try await runner.run(
-                JobRequest(name: "nightly", businessDate: businessDate, options: ["date": "\(businessDate)"])
+                JobRequest(
+                    name: "nightly", businessDate: businessDate, options: ["date": "\(businessDate)"],
+                    runsDuringMaintenance: true)
             ) { context in
                 try await Self.runSteps(businessDate: businessDate, runner: runner, context: context, steps: steps)
             }

@@ -41,7 +41,7 @@ struct JobMetricsTests {
             let text = try Self.read(path)
             #expect(text.hasSuffix("\n"), "the textfile collector wants a final newline")
             let samples = Self.samples(text)
-            let label = "{job=\"\(job)\"}"
+            let label = "{job_name=\"\(job)\"}"
             #expect(samples["ocpizza_job_last_exit_code\(label)"] == 0, "\(text)")
             #expect(text.contains("ocpizza_job_last_exit_code\(label) 0"), "\(text)")
             let success = try #require(samples["ocpizza_job_last_success_timestamp_seconds\(label)"], "\(text)")
@@ -49,8 +49,8 @@ struct JobMetricsTests {
             #expect(abs(success - finishedAt) < 0.01, "\(success) vs \(finishedAt)")
             #expect(samples["ocpizza_job_last_run_timestamp_seconds\(label)"] != nil, "\(text)")
             #expect(samples["ocpizza_job_duration_seconds\(label)"] != nil, "\(text)")
-            #expect(samples["ocpizza_job_records_total{job=\"\(job)\",kind=\"files_imported\"}"] == 3, "\(text)")
-            #expect(samples["ocpizza_job_records_total{job=\"\(job)\",kind=\"lines\"}"] == 42, "\(text)")
+            #expect(samples["ocpizza_job_records_total{job_name=\"\(job)\",kind=\"files_imported\"}"] == 3, "\(text)")
+            #expect(samples["ocpizza_job_records_total{job_name=\"\(job)\",kind=\"lines\"}"] == 42, "\(text)")
             #expect(try Self.leftovers(in: varDirectory).isEmpty)
 
             try await Task.sleep(for: .milliseconds(20))
@@ -99,8 +99,8 @@ struct JobMetricsTests {
             let text = try Self.read(varDirectory + "/metrics/ocpizza_job_export_reports.prom")
             #expect(text.hasSuffix("\n"))
             let samples = Self.samples(text)
-            #expect(samples["ocpizza_job_last_exit_code{job=\"export-reports\"}"] == 69, "\(text)")
-            #expect(samples["ocpizza_job_last_success_timestamp_seconds{job=\"export-reports\"}"] == nil, "\(text)")
+            #expect(samples["ocpizza_job_last_exit_code{job_name=\"export-reports\"}"] == 69, "\(text)")
+            #expect(samples["ocpizza_job_last_success_timestamp_seconds{job_name=\"export-reports\"}"] == nil, "\(text)")
             #expect(try Self.leftovers(in: varDirectory).isEmpty)
         }
     }
