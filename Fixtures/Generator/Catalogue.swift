@@ -6,6 +6,12 @@ import Postgres
 /// recipe versions as seeded) and joined with the embedded data for what only the generator
 /// needs (popularity, delivery days). Quantities are integers in thousandths of a base unit.
 struct Catalogue: Sendable {
+    /// Whether `day` lies in the half-open validity range [from, to) the schema uses for prices
+    /// and recipes (`to` nil = open-ended).
+    static func isValid(on day: Int, from: Int, to: Int?) -> Bool {
+        from <= day && (to.map { day < $0 } ?? true)
+    }
+
     struct Ingredient: Sendable {
         var id: Int64
         var sku: String
@@ -41,13 +47,13 @@ struct Catalogue: Sendable {
         var prices: [(shop: Int64?, from: Int, to: Int?, cents: Int64)]
 
         func recipe(on day: Int) -> Recipe? {
-            recipes.first { $0.validFrom <= day && ($0.validTo.map { day < $0 } ?? true) }
+            recipes.first { Catalogue.isValid(on: day, from: $0.validFrom, to: $0.validTo) }
         }
 
         /// The VAT-inclusive price in force in `shop` on `day`: the shop's own, else the chain's.
         func price(shop: Int64, on day: Int) -> Int64? {
             var chain: Int64?
-            for price in prices where price.from <= day && (price.to.map { day < $0 } ?? true) {
+            for price in prices where Catalogue.isValid(on: day, from: price.from, to: price.to) {
                 if price.shop == shop { return price.cents }
                 if price.shop == nil { chain = price.cents }
             }

@@ -99,7 +99,7 @@ struct Nightly: AsyncParsableCommand {
                 if report.status == .failed { failed.append(entry.name) }
             } catch {
                 step = Step(
-                    job: entry.name, outcome: "failed", exitCode: ExitStatus.forError(error).rawValue,
+                    job: entry.name, outcome: "failed", exitCode: runner.exitCode(error),
                     message: "\(error)")
                 failed.append(entry.name)
             }

@@ -45,6 +45,16 @@ struct ExitCodeTests {
         }
     }
 
+    @Test("78: a malformed connection string is bad configuration, not an unreachable database")
+    func malformedConnectionString() async throws {
+        try await ScratchDirectory.with { scratch in
+            let result = try await scratch.run("db", "status", "--database-url", "host='unterminated")
+            #expect(result.status == 78, "\(result)")
+            #expect(result.stderr.contains("invalid connection string"), "\(result)")
+            #expect(!result.stderr.contains("database unreachable"), "\(result)")
+        }
+    }
+
     @Test("78: production with no database configured names DATABASE_URL and PGHOST")
     func productionWithoutDatabase() async throws {
         try await ScratchDirectory.with { scratch in

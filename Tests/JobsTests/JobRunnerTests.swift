@@ -142,6 +142,25 @@ struct JobRunnerTests {
         }
     }
 
+    @Test("an unreadable maintenance flag counts as on: jobs are skipped, never run mid-deployment")
+    func unreadableMaintenanceFlag() async throws {
+        try await Fixture.withRunner { runner, conninfo, _ in
+            try await Fixture.withConnection(conninfo) { connection in
+                _ = try await connection.execute(
+                    "INSERT INTO app_setting (key, value) VALUES ('maintenance', '{\"on\": \"yes please\"}')")
+            }
+            let worked = Flag()
+            let report = try await runner.run(JobRequest(name: "test-unreadable-flag")) { _ in
+                worked.set()
+                return JobOutcome()
+            }
+            #expect(report.status == .skipped, "\(report)")
+            #expect(report.exitCode == 75)
+            #expect(report.message?.contains("unreadable maintenance flag") == true, "\(report)")
+            #expect(!worked.isSet)
+        }
+    }
+
     @Test("a 'running' row of the same job whose process died is marked failed by the next run")
     func deadRunOfSameJob() async throws {
         try await Fixture.withRunner { runner, conninfo, _ in
