@@ -31,6 +31,11 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
 
         // MARK: Wrappers
         .target(
@@ -38,6 +43,7 @@ let package = Package(
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "XML", dependencies: ["CLibXML2"]),
+        .target(name: "Checksums", dependencies: ["CLibCrypto"]),
 
         // MARK: Database schema and the embedded development cluster
         .target(
@@ -52,12 +58,20 @@ let package = Package(
 
         // MARK: Domain (pure Swift: no I/O, no database)
         .target(name: "Domain"),
+        // Supplier e-invoices (UBL 2.1, CII D16B, Factur-X): reading, checking. The official XSDs
+        // are vendored, unmodified, in Sources/SupplierDocuments/Schemas (see its README).
+        .target(
+            name: "SupplierDocuments",
+            dependencies: ["XML", "Domain"],
+            exclude: ["Schemas/README.md", "Schemas/NOTICES"],
+            resources: [.copy("Schemas")]
+        ),
 
         // MARK: Jobs
         .target(
             name: "Jobs",
             dependencies: [
-                "Postgres", "Domain",
+                "Postgres", "Domain", "SupplierDocuments", "Checksums",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -96,6 +110,11 @@ let package = Package(
             dependencies: ["Postgres"],
             path: "Benchmarks/CopyLoad"
         ),
+        .executableTarget(
+            name: "bench-supplier-files",
+            dependencies: ["DemoChain", "Domain"],
+            path: "Benchmarks/SupplierFiles"
+        ),
 
         // MARK: Tests
         .target(
@@ -106,6 +125,11 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(
+            name: "SupplierDocumentsTests",
+            dependencies: ["SupplierDocuments", "XML", "Domain", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "DomainTests",
             dependencies: ["Domain", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -17,6 +17,7 @@ public enum MigrationCatalog {
         embedded("0009_operations.sql", PackageResources._009_operations_sql),
         embedded("0010_payment_transitions.sql", PackageResources._010_payment_transitions_sql),
         embedded("0011_day_cutoff_outside_dst.sql", PackageResources._011_day_cutoff_outside_dst_sql),
+        embedded("0012_supplier_import.sql", PackageResources._012_supplier_import_sql),
     ]
 
     private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {

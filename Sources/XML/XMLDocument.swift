@@ -46,13 +46,13 @@ public final class ParsedXMLDocument {
     ) throws(XMLError)
         -> ParsedXMLDocument
     {
-        guard let context = xmlNewParserCtxt() else { throw XMLError(file: name, line: 0, message: "out of memory") }
+        guard let context = xmlNewParserCtxt() else { throw XMLError(.unreadable, file: name, line: 0, message: "out of memory") }
         defer { xmlFreeParserCtxt(context) }
         // Collect the first error through this context's own structured handler (not the
         // thread-global one): the first error is the cause, later ones are its consequences.
         let collector = ErrorCollector(file: name)
         context.pointee._private = Unmanaged.passUnretained(collector).toOpaque()
-        context.pointee.sax.pointee.serror = ErrorCollector.handler
+        context.pointee.sax.pointee.serror = ErrorCollector.parserContextHandler
         let parsed = withExtendedLifetime(collector) { read(context) }
         guard let document = parsed else {
             throw collector.first ?? XMLError.last(of: context, file: name)
@@ -63,7 +63,7 @@ public final class ParsedXMLDocument {
         }
         if document.pointee.intSubset != nil || document.pointee.extSubset != nil {
             xmlFreeDoc(document)
-            throw XMLError(file: name, line: 1, message: "document type declarations (DTD) are not accepted")
+            throw XMLError(.hostile, file: name, line: 1, message: "document type declarations (DTD) are not accepted")
         }
         return ParsedXMLDocument(handle: document, name: name)
     }
@@ -86,40 +86,38 @@ public final class ParsedXMLDocument {
 @available(*, unavailable)
 extension ParsedXMLDocument: Sendable {}
 
-/// Receives libxml2's structured errors for one parser context.
-private final class ErrorCollector {
-    let file: String
-    var first: XMLError?
-
-    init(file: String) { self.file = file }
-
-    /// Typed as `xmlStructuredErrorFunc` so it compiles against libxml2 2.9 and 2.12+ alike.
-    static let handler: xmlStructuredErrorFunc = { userData, error in
-        guard let userData, let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-        let context = userData.assumingMemoryBound(to: xmlParserCtxt.self)
-        guard let opaque = context.pointee._private else { return }
-        let collector = Unmanaged<ErrorCollector>.fromOpaque(opaque).takeUnretainedValue()
-        guard collector.first == nil else { return }
-        var message = error.pointee.message.map { String(cString: $0) } ?? "not well-formed XML"
-        while message.last?.isNewline == true { message.removeLast() }
-        collector.first = XMLError(file: collector.file, line: Int(error.pointee.line), message: message)
-    }
-}
-
 /// The one error type of the XML module: which document, which line, what is wrong.
 public struct XMLError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Not well-formed: syntax, encoding, truncation.
+        case malformed
+        /// A construct refused on purpose: a DTD, an entity reference.
+        case hostile
+        /// Well-formed but not valid against the schema.
+        case invalid
+        /// The file or schema could not be read or compiled.
+        case unreadable
+    }
+
+    public var kind: Kind
     public var file: String
     /// 1-based line of the problem (0 when unknown).
     public var line: Int
+    /// 1-based column of the problem (0 when libxml2 does not say, as for schema errors).
+    public var column: Int
     public var message: String
 
-    public init(file: String, line: Int, message: String) {
+    public init(_ kind: Kind = .malformed, file: String, line: Int, column: Int = 0, message: String) {
+        self.kind = kind
         self.file = file
         self.line = line
+        self.column = column
         self.message = message
     }
 
-    public var description: String { "\(file):\(line): \(message)" }
+    public var description: String {
+        column > 0 ? "\(file):\(line):\(column): \(message)" : "\(file):\(line): \(message)"
+    }
 
     static func last(of context: xmlParserCtxtPtr, file: String) -> XMLError {
         guard let error = xmlCtxtGetLastError(context), let message = error.pointee.message else {

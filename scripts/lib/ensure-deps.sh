@@ -1,14 +1,17 @@
 # Installs what building and running ocpizza needs on Debian/Ubuntu, when it is missing.
 # Sourced by scripts/demo, scripts/test and scripts/bench-*. Idempotent and quiet when all is there.
 #
-# Needed: the Swift toolchain (not installable from apt: see README), pkg-config, the libpq and
-# libxml2 headers, and a PostgreSQL server with its client tools (initdb, pg_ctl, psql, pg_dump).
+# Needed: the Swift toolchain (not installable from apt: see README), pkg-config, the libpq,
+# libxml2 and libcrypto headers, qpdf, and a PostgreSQL server with its client tools (initdb, pg_ctl, psql, pg_dump).
 
 ocpizza_missing_packages() {
   local missing=()
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
   pkg-config --exists libxml-2.0 2>/dev/null || missing+=(libxml2-dev)
+  pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
+  # qpdf extracts the CII XML from Factur-X / ZUGFeRD PDFs (import-supplier).
+  command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
   if ! ocpizza_pg_bindir >/dev/null 2>&1; then missing+=(postgresql postgresql-contrib); fi
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)

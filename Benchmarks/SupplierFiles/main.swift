@@ -1,0 +1,1 @@
+print("placeholder: the benchmark file generator is being written")
