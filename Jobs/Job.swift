@@ -13,11 +13,14 @@ public struct JobContext: Sendable {
     public let logger: Logger
     /// Progress on a terminal for long work (silent otherwise).
     public let progress: ProgressReporter
+    /// The job-run row of this run, for rows the job writes (`job_run_id` columns).
+    public let runID: Int64?
 
     public init(
         conninfo: String, varDirectory: String, businessDate: CalendarDate?, logger: Logger,
-        progress: ProgressReporter
+        progress: ProgressReporter, runID: Int64? = nil
     ) {
+        self.runID = runID
         self.conninfo = conninfo
         self.varDirectory = varDirectory
         self.businessDate = businessDate

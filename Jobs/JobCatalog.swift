@@ -38,7 +38,8 @@ public enum JobCatalog {
     public static let nightlySteps: [Entry] = [
         Entry(
             name: "import-supplier", summary: "supplier e-invoices into stock and purchase prices",
-            expectedEvery: .seconds(86_400), runsDuringMaintenance: false),
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: false,
+            work: { context in try await SupplierImportJob().run(context) }),
         Entry(
             name: "reconcile-stock", summary: "actual vs theoretical usage, availability, reorder suggestions",
             expectedEvery: .seconds(86_400), runsDuringMaintenance: false),

@@ -148,7 +148,7 @@ public struct JobRunner: Sendable {
 
             let context = JobContext(
                 conninfo: conninfo, varDirectory: varDirectory, businessDate: request.businessDate, logger: logger,
-                progress: progress ?? ProgressReporter(label: request.name))
+                progress: progress ?? ProgressReporter(label: request.name), runID: runID)
             defer { context.progress.finish() }
             let outcome = try await withHeartbeat(runID: runID, store: store, logger: logger) {
                 try await TerminationSignals.shared.cancellingOnSignal { try await work(context) }

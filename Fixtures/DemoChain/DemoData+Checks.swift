@@ -16,6 +16,24 @@ public enum Identifiers {
         return (10 - sum % 10) % 10 == digits.last
     }
 
+    /// Whether `gln` is a GS1 Global Location Number: 13 digits with the GTIN-13 check digit
+    /// (GLNs and GTINs share the GS1 key algorithm).
+    public static func isValidGLN(_ gln: String) -> Bool {
+        gln.count == 13 && isValidGTIN(gln)
+    }
+
+    /// `body` (digits) followed by its GS1 check digit, e.g. a 12-digit GLN body → a GLN; nil
+    /// when `body` is not all digits. Synthetic shops get their GLN this way.
+    public static func withGS1CheckDigit(_ body: String) -> String? {
+        let digits = body.compactMap(\.wholeNumberValue)
+        guard !digits.isEmpty, digits.count == body.count else { return nil }
+        var sum = 0
+        for (position, digit) in digits.reversed().enumerated() {
+            sum += digit * (position % 2 == 0 ? 3 : 1)
+        }
+        return body + String((10 - sum % 10) % 10)
+    }
+
     /// Whether `number` passes the Luhn check (SIREN: 9 digits, SIRET: 14 digits).
     public static func passesLuhn(_ number: String) -> Bool {
         let digits = number.compactMap(\.wholeNumberValue)
@@ -59,8 +77,11 @@ extension DemoData {
         for category in categories where category.parent.map({ !categoryCodes.contains($0) }) ?? false {
             problems.append("category \(category.code): unknown parent")
         }
+        var glns: Set<String> = []
         for shop in shops {
             date(shop.openedOn, "shop \(shop.code)")
+            if !Identifiers.isValidGLN(shop.gln) { problems.append("shop \(shop.code): bad GLN \(shop.gln)") }
+            if !glns.insert(shop.gln).inserted { problems.append("shop \(shop.code): GLN \(shop.gln) used twice") }
             if (try? TimeOfDay(iso: shop.dayCutoff)) == nil { problems.append("shop \(shop.code): bad cutoff") }
             if TimeZone(identifier: shop.timezone) == nil { problems.append("shop \(shop.code): unknown zone") }
             for (day, windows) in shop.openingHours {

@@ -56,6 +56,9 @@ public struct DemoData: Sendable {
         public var address: Address
         public var phone: String?
         public var email: String?
+        /// The shop as a delivery point (GS1 GLN, 13 digits): suppliers write it as the deliver-to
+        /// location of their e-invoices (BT-71, scheme 0088), and import-supplier finds the shop by it.
+        public var gln: String
         public var timezone: String
         public var dayCutoff: String
         public var openedOn: String

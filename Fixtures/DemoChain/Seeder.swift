@@ -72,11 +72,12 @@ struct Seeder {
                     updated: try session.execute(
                         """
                         UPDATE pizzeria SET name = \(shop.name), phone = \(shop.phone)::text, email = \(shop.email)::text,
-                            timezone = \(shop.timezone), day_cutoff = \(shop.dayCutoff)::time, opening_hours = \(hours),
-                            opened_on = \(shop.openedOn)::date
-                        WHERE id = \(id) AND (name, phone, email, timezone, day_cutoff, opening_hours, opened_on)
+                            gln = \(shop.gln)::text, timezone = \(shop.timezone), day_cutoff = \(shop.dayCutoff)::time,
+                            opening_hours = \(hours), opened_on = \(shop.openedOn)::date
+                        WHERE id = \(id) AND (name, phone, email, gln, timezone, day_cutoff, opening_hours, opened_on)
                             IS DISTINCT FROM (\(shop.name)::text, \(shop.phone)::text, \(shop.email)::text,
-                                \(shop.timezone)::text, \(shop.dayCutoff)::time, \(hours), \(shop.openedOn)::date)
+                                \(shop.gln)::text, \(shop.timezone)::text, \(shop.dayCutoff)::time, \(hours),
+                                \(shop.openedOn)::date)
                         """))
             } else {
                 let addressID = try session.queryValue(
@@ -91,10 +92,11 @@ struct Seeder {
                     "pizzeria",
                     inserted: try session.execute(
                         """
-                        INSERT INTO pizzeria (code, name, address_id, phone, email, timezone, day_cutoff, opening_hours,
-                            opened_on)
+                        INSERT INTO pizzeria (code, name, address_id, phone, email, gln, timezone, day_cutoff,
+                            opening_hours, opened_on)
                         VALUES (\(shop.code), \(shop.name), \(addressID), \(shop.phone)::text, \(shop.email)::text,
-                            \(shop.timezone), \(shop.dayCutoff)::time, \(hours), \(shop.openedOn)::date)
+                            \(shop.gln)::text, \(shop.timezone), \(shop.dayCutoff)::time, \(hours),
+                            \(shop.openedOn)::date)
                         """))
             }
         }

@@ -142,7 +142,7 @@ extension Catalogue {
                 suppliers.append(
                     Supplier(
                         id: supplierID, code: demo.code, name: demo.name, format: demo.documentFormat,
-                        weekdays: Set(demo.deliveryWeekdays), items: []))
+                        party: SupplierDelivery.Party(supplier: demo), weekdays: Set(demo.deliveryWeekdays), items: []))
             }
             let priceText = try row.decode("price", as: String.self)
             let price = Decimal(string: priceText) ?? 0

@@ -89,6 +89,8 @@ struct Catalogue: Sendable {
         var code: String
         var name: String
         var format: String
+        /// The seller as its e-invoices name it (from the demo data, matched by SIREN).
+        var party: SupplierDelivery.Party
         var weekdays: Set<Int>
         var items: [Int]
     }

@@ -95,6 +95,12 @@ extension DayGenerator {
     /// Supplier deliveries of the morning: each supplier on its weekdays (or the next day when the
     /// shop was closed), a posted invoice bringing every ingredient under 80 % of par back to par
     /// in whole packs, and its `receipt` movements.
+    ///
+    /// From ``Filing/firstDay`` on (when the run files deliveries), the invoice is written as an
+    /// e-invoice file into the supplier inbox instead, in the supplier's format, for
+    /// `import-supplier` to post: no document, line or movement row, but the shop's stock moves
+    /// in memory exactly as if received, so the rest of the day (and the days after) are the same
+    /// either way. The random draws are the same too.
     mutating func deliveries(
         _ context: Day, state: inout ShopState, batch: inout Batch, ids: inout IdBlocks, session: PostgresSession,
         random: inout SplitMix64
@@ -103,6 +109,7 @@ extension DayGenerator {
         let yesterday = context.weekday == 1 ? 7 : context.weekday - 1
         let par = Dictionary(
             context.shop.policy.map { ($0.ingredient, $0.par) }, uniquingKeysWith: { first, _ in first })
+        let filing = self.filing.flatMap { context.day >= $0.firstDay ? $0 : nil }
         for (position, supplier) in catalogue.suppliers.enumerated() {
             let due =
                 supplier.weekdays.contains(context.weekday)
@@ -122,6 +129,15 @@ extension DayGenerator {
             let delivered = context.at(9 * 3600 + position * 12 * 60 + random.between(0, 600))
             let received = delivered + Int64(random.between(1_800, 7_200))
             let number = "\(supplier.code)-\(Days.compact(context.day))-\(shop.code)"
+            if let filing {
+                try file(number: number, supplier: supplier, shop: shop, day: context.day, lines: lines, in: filing)
+                for line in lines {
+                    let base = line.packs * line.item.pack
+                    state.ledger[line.item.ingredient] += base
+                    state.physical[line.item.ingredient] = max(0, state.physical[line.item.ingredient] + base)
+                }
+                continue
+            }
             let vat = try VATBreakdown(
                 lines: lines.map { VATLine(amount: $0.net, rate: $0.item.vat) }, basis: .excludingVAT)
             let content = lines.map { "\($0.item.sellerItemID);\($0.packs);\($0.item.unitPriceText)" }.joined(
@@ -169,5 +185,28 @@ extension DayGenerator {
                     source: "supplier_document_line", lineID, state: &state, batch: &batch, ids: &ids, session: session)
             }
         }
+    }
+
+    /// Writes one delivery as the supplier's e-invoice into the inbox (atomically: the importer
+    /// never sees half a file; a file already there with the same bytes is left alone).
+    private mutating func file(
+        number: String, supplier: Catalogue.Supplier, shop: ShopContext, day: Int,
+        lines: [(item: Catalogue.Item, packs: Int64, net: Money)], in filing: Filing
+    ) throws {
+        let (year, month, dayOfMonth) = Days.civil(day)
+        let delivery = SupplierDelivery(
+            number: number, seller: supplier.party,
+            shop: SupplierDelivery.Shop(code: shop.code, name: shop.name, gln: shop.gln),
+            day: try LocalDate(year: year, month: month, day: dayOfMonth),
+            lines: try lines.map {
+                try SupplierDelivery.Line(
+                    sellerItemID: $0.item.sellerItemID, gtin: $0.item.gtin, name: $0.item.description,
+                    unitCode: $0.item.unitCode, packs: $0.packs, unitPrice: $0.item.unitPriceText, vatRate: $0.item.vat)
+            })
+        let format = SupplierDelivery.Format(rawValue: supplier.format) ?? .ubl
+        try SupplierDocumentWriter.writeAtomically(
+            try SupplierDocumentWriter.render(delivery, as: format), directory: filing.directory,
+            fileName: format.fileName(number: number))
+        filedDocuments += 1
     }
 }

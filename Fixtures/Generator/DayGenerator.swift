@@ -14,10 +14,21 @@ struct DayGenerator {
     /// Per ingredient, the consumption of the order line being written, in ten-millionths.
     var scratch: [Int64]
     var touched: [Int] = []
+    /// Where and from which day deliveries are filed as e-invoices instead of posted (nil: never).
+    let filing: Filing?
+    /// Supplier documents filed so far.
+    var filedDocuments = 0
 
-    init(catalogue: Catalogue, seed: UInt64) {
+    /// Deliveries of `firstDay` (days since 1970) and later go to `directory` as files.
+    struct Filing {
+        var directory: String
+        var firstDay: Int
+    }
+
+    init(catalogue: Catalogue, seed: UInt64, filing: Filing? = nil) {
         self.catalogue = catalogue
         self.seed = seed
+        self.filing = filing
         scratch = Array(repeating: 0, count: catalogue.ingredients.count)
     }
 

@@ -22,6 +22,9 @@ extension HistoryGenerator {
         private var generator: DayGenerator
         private var next = 0
 
+        /// Supplier documents filed into the inbox so far.
+        var filedDocuments: Int { generator.filedDocuments }
+
         init(session: PostgresSession, options: Options, logger: Logger) throws {
             let data = DemoData.embedded
             let catalogue = try Catalogue.load(session, data: data)
@@ -82,7 +85,11 @@ extension HistoryGenerator {
             self.shops = shops
             self.states = try Self.loadStates(session, shops: shops, catalogue: catalogue)
             self.ids = ids
-            self.generator = DayGenerator(catalogue: catalogue, seed: options.seed)
+            var filing: DayGenerator.Filing?
+            if let inbox = options.supplierInbox, let from = options.filedDeliveriesFrom {
+                filing = DayGenerator.Filing(directory: inbox, firstDay: from.daysSinceEpoch)
+            }
+            self.generator = DayGenerator(catalogue: catalogue, seed: options.seed, filing: filing)
             logger.info(
                 "generating demo history",
                 metadata: ["shop_days": "\(work.count)", "skipped": "\(skipped)", "closed": "\(closed)"])

@@ -29,13 +29,25 @@ public struct HistoryGenerator: Sendable {
         public var endDate: LocalDate
         /// Connections copying batches at the same time (the rows do not depend on it).
         public var writers: Int
+        /// The directory import-supplier reads (`<var>/inbox/supplier`): with
+        /// ``filedDeliveriesFrom``, the deliveries of that day and later are written there as the
+        /// suppliers' e-invoices (UBL, CII or Factur-X XML) instead of being posted, so the
+        /// importer has real documents to post. Created if missing. Give both or neither.
+        public var supplierInbox: String?
+        /// The first business date whose deliveries are filed into ``supplierInbox``.
+        public var filedDeliveriesFrom: CalendarDate?
 
-        public init(shops: Int, days: Int, seed: UInt64, endDate: LocalDate, writers: Int = 2) {
+        public init(
+            shops: Int, days: Int, seed: UInt64, endDate: LocalDate, writers: Int = 2, supplierInbox: String? = nil,
+            filedDeliveriesFrom: CalendarDate? = nil
+        ) {
             self.shops = shops
             self.days = days
             self.seed = seed
             self.endDate = endDate
             self.writers = writers
+            self.supplierInbox = supplierInbox
+            self.filedDeliveriesFrom = filedDeliveriesFrom
         }
     }
 
@@ -68,6 +80,16 @@ public struct HistoryGenerator: Sendable {
                 "--end-date \(options.endDate) has not closed yet: history ends at \(HistoryGenerator.lastClosedBusinessDate()) at the latest"
             )
         }
+        guard (options.supplierInbox == nil) == (options.filedDeliveriesFrom == nil) else {
+            throw DemoChainError.invalidArguments("filing deliveries needs both a supplier inbox and a first date")
+        }
+        if let inbox = options.supplierInbox {
+            do {
+                try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+            } catch {
+                throw DemoChainError.invalidArguments("cannot create the supplier inbox \(inbox): \(error)")
+            }
+        }
         let clock = ContinuousClock()
         let started = clock.now
         let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: logger)
@@ -95,7 +117,7 @@ public struct HistoryGenerator: Sendable {
                 options: options, firstDate: options.endDate.adding(days: 1 - options.days),
                 shopsCreated: producer.shopsCreated, customersCreated: producer.customersCreated,
                 shopDaysGenerated: producer.work.count, shopDaysSkipped: producer.skipped,
-                shopDaysClosed: producer.closed,
+                shopDaysClosed: producer.closed, supplierDocumentsFiled: producer.filedDocuments,
                 rows: copied.mapValues(\.rows), copySeconds: copied.mapValues(\.seconds),
                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         } catch {
@@ -162,6 +184,9 @@ public struct GenerationReport: Sendable, Codable {
     public var shopDaysGenerated: Int
     public var shopDaysSkipped: Int
     public var shopDaysClosed: Int
+    /// Supplier e-invoices written into ``HistoryGenerator/Options/supplierInbox`` (deliveries
+    /// filed instead of posted).
+    public var supplierDocumentsFiled: Int
     /// Rows copied per table.
     public var rows: [String: Int]
     /// Seconds spent in each table's COPY (the server's side: constraint checks, indexes).
@@ -172,7 +197,8 @@ public struct GenerationReport: Sendable, Codable {
 
     init(
         options: HistoryGenerator.Options, firstDate: LocalDate, shopsCreated: Int, customersCreated: Int,
-        shopDaysGenerated: Int, shopDaysSkipped: Int, shopDaysClosed: Int, rows: [String: Int],
+        shopDaysGenerated: Int, shopDaysSkipped: Int, shopDaysClosed: Int, supplierDocumentsFiled: Int,
+        rows: [String: Int],
         copySeconds: [String: Double], seconds: Double
     ) {
         self.options = options
@@ -182,6 +208,7 @@ public struct GenerationReport: Sendable, Codable {
         self.shopDaysGenerated = shopDaysGenerated
         self.shopDaysSkipped = shopDaysSkipped
         self.shopDaysClosed = shopDaysClosed
+        self.supplierDocumentsFiled = supplierDocumentsFiled
         self.rows = rows
         self.copySeconds = copySeconds
         self.seconds = seconds
@@ -196,6 +223,13 @@ public struct GenerationReport: Sendable, Codable {
             "Shop-days: \(shopDaysGenerated) generated, \(shopDaysSkipped) already there (skipped), "
                 + "\(shopDaysClosed) closed or not open yet.",
             "Synthetic shops created: \(shopsCreated); customers created: \(customersCreated).",
+        ]
+        if let inbox = options.supplierInbox, let from = options.filedDeliveriesFrom {
+            lines.append(
+                "Deliveries from \(from) on filed as supplier documents, not posted: "
+                    + "\(supplierDocumentsFiled) file(s) in \(inbox).")
+        }
+        lines += [
             "",
             "  table                       rows  copy (s)",
         ]

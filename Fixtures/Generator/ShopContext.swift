@@ -23,6 +23,9 @@ struct ShopContext: Sendable {
     var ordinal: Int
     var id: Int64
     var code: String
+    var name: String
+    /// The shop's GLN, the deliver-to location of its supplier documents (nil if it has none).
+    var gln: String?
     var calendar: BusinessCalendar
     var cutoffSeconds: Int
     var openedOn: Int
@@ -76,8 +79,8 @@ struct ShopContext: Sendable {
             guard
                 let row = try session.query(
                     """
-                    SELECT p.id, p.timezone, to_char(p.day_cutoff, 'HH24:MI') AS cutoff, p.opened_on, p.closed_on,
-                           p.opening_hours::text AS hours, c.id AS anonymous
+                    SELECT p.id, p.name, p.gln, p.timezone, to_char(p.day_cutoff, 'HH24:MI') AS cutoff, p.opened_on,
+                           p.closed_on, p.opening_hours::text AS hours, c.id AS anonymous
                     FROM pizzeria p LEFT JOIN customer c ON c.anonymous_for_pizzeria_id = p.id
                     WHERE p.code = \(code)
                     """
@@ -114,7 +117,8 @@ struct ShopContext: Sendable {
             }
             shops.append(
                 ShopContext(
-                    ordinal: position + 1, id: id, code: code,
+                    ordinal: position + 1, id: id, code: code, name: try row.decode("name", as: String.self),
+                    gln: try row.decode("gln", as: String?.self),
                     calendar: try BusinessCalendar(
                         timeZoneIdentifier: try row.decode("timezone", as: String.self), dayCutoff: cutoff),
                     cutoffSeconds: cutoff.secondsSinceMidnight,

@@ -17,6 +17,15 @@ enum SyntheticShops {
 
     static let openedOn = "2020-01-07"
 
+    /// The shop's GLN, so that supplier documents for it can name their deliver-to location like
+    /// the demo shops' (same made-up company prefix 3760853; location references from 10000 on,
+    /// clear of the demo shops' 1 to 6).
+    static func gln(_ ordinal: Int) -> String {
+        let reference = String(10_000 + ordinal)
+        return Identifiers.withGS1CheckDigit("3760853" + String(repeating: "0", count: 5 - reference.count) + reference)
+            ?? ""
+    }
+
     static func openingHours(_ ordinal: Int) -> [String: [[String]]] {
         let lunch = ["11:30", "14:30"]
         var hours: [String: [[String]]] = [:]
@@ -33,6 +42,16 @@ enum SyntheticShops {
         _ session: PostgresSession, ordinals: [Int], data: DemoData, ids: inout IdBlocks
     ) throws -> Int {
         guard !ordinals.isEmpty else { return 0 }
+        // Shops created before they had a GLN get one (a no-op once they all have it).
+        struct Location: Encodable { var code, gln: String }
+        let locations = ordinals.map { Location(code: code($0), gln: gln($0)) }
+        let locationRows = JSONB(text: String(decoding: try JSONEncoder().encode(locations), as: UTF8.self))
+        try session.execute(
+            """
+            UPDATE pizzeria p SET gln = x.gln
+            FROM jsonb_to_recordset(\(locationRows)) AS x (code text, gln text)
+            WHERE p.code = x.code AND p.gln IS NULL
+            """)
         let existing = Set(
             try session.query("SELECT code FROM pizzeria WHERE code = ANY(\(ordinals.map(code)))").map {
                 try $0.decode("code", as: String.self)
@@ -41,7 +60,7 @@ enum SyntheticShops {
         guard !missing.isEmpty else { return 0 }
         struct Shop: Encodable {
             var addressId: Int64
-            var code, name, line1, postcode: String
+            var code, name, line1, postcode, gln: String
             var openingHours: [String: [[String]]]
         }
         struct Person: Encodable { var shop, role, fullName, email: String }
@@ -61,7 +80,7 @@ enum SyntheticShops {
                 Shop(
                     addressId: try ids.address.take(session), code: shopCode, name: "OC Pizza \(shopCode)",
                     line1: "\(1 + ordinal % street.maxNumber) \(street.street)", postcode: street.postcode,
-                    openingHours: openingHours(ordinal)))
+                    gln: gln(ordinal), openingHours: openingHours(ordinal)))
             var random = SplitMix64(seed: StableHash.fnv1a(shopCode))
             let roles = [("manager", 1), ("order_taker", 2), ("pizzaiolo", 2), ("driver", 3), ("stock_keeper", 1)]
             for (role, count) in roles {
@@ -98,9 +117,10 @@ enum SyntheticShops {
             """)
         try session.execute(
             """
-            INSERT INTO pizzeria (code, name, address_id, timezone, day_cutoff, opening_hours, opened_on)
-            SELECT x.code, x.name, x.address_id, 'Europe/Paris', '04:00', x.opening_hours, \(openedOn)::date
-            FROM jsonb_to_recordset(\(shopRows)) AS x (address_id bigint, code text, name text, opening_hours jsonb)
+            INSERT INTO pizzeria (code, name, address_id, gln, timezone, day_cutoff, opening_hours, opened_on)
+            SELECT x.code, x.name, x.address_id, x.gln, 'Europe/Paris', '04:00', x.opening_hours, \(openedOn)::date
+            FROM jsonb_to_recordset(\(shopRows))
+                AS x (address_id bigint, code text, name text, gln text, opening_hours jsonb)
             ORDER BY x.code
             """)
         try session.execute(

@@ -113,3 +113,21 @@ enum Rounding {
         return nearest + Decimal(sign: .plus, exponent: -places, significand: 1)
     }
 }
+
+extension Decimal {
+    /// Parses a machine-format decimal exactly ("12.50", "-3.3333", "+7", "5." and ".5" as XML
+    /// Schema's `xs:decimal` allows), or returns nil. No grouping, no comma, no exponent, at most
+    /// 38 significant digits: a supplier file's numbers are never guessed.
+    public init?(exactly text: some StringProtocol) {
+        var trimmed = Substring(text).trimmingWhitespace()
+        if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
+        var literal = String(trimmed)
+        if let dot = literal.firstIndex(of: "."), literal[literal.startIndex..<dot].allSatisfy({ "+-".contains($0) }) {
+            literal.insert("0", at: dot)
+        }
+        guard let parsed = DecimalText.parse(Substring(literal), separators: .dot, allowsGrouping: false),
+            let value = parsed.decimal
+        else { return nil }
+        self = value
+    }
+}

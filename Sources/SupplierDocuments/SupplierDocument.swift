@@ -41,7 +41,9 @@ public struct DocumentParty: Sendable, Codable, Equatable {
     /// The SIREN this party can be identified by: the legal id when it is a SIREN or SIRET, else
     /// the 9 digits inside a French VAT number (FRkk + SIREN).
     public var siren: String? {
-        if let legalID {
+        // Only a French registration (scheme 0002 SIRENE or 0009 SIRET) is a SIREN: other
+        // countries' 9-digit company numbers are not.
+        if let legalID, legalIDScheme == "0002" || legalIDScheme == "0009" {
             let digits = legalID.filter(\.isNumber)
             if digits.count == 9 || digits.count == 14, digits.count == legalID.filter({ !$0.isWhitespace }).count {
                 return String(digits.prefix(9))
@@ -172,6 +174,8 @@ public struct SupplierDocumentLine: Sendable, Codable, Equatable {
     /// BT-151 / BT-152 (percent as written).
     public var vatCategory: String?
     public var vatPercent: Decimal?
+    /// What the import noticed without refusing the line (`price_base_quantity_ignored`...).
+    public var flags: [String] = []
 
     public init(position: Int, fileLine: Int, quantity: Decimal = 0, unitCode: String = "") {
         self.position = position

@@ -15,6 +15,10 @@ struct Demo: AsyncParsableCommand {
     /// The main job on the embedded default: migrate, load the demo chain, generate its order
     /// history, run the nightly pipeline for the last closed business date, print what ran.
     /// Safe to run again: every step is idempotent (nothing is generated twice).
+    ///
+    /// The suppliers' deliveries of the last generated day are not posted: they are filed as
+    /// e-invoices (UBL, CII, Factur-X XML) into `<var>/inbox/supplier`, where import-supplier
+    /// finds them, as it would a real morning's documents.
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The main job: migrate, load the demo chain with its order history, run nightly, summarise.",
@@ -57,6 +61,7 @@ struct Demo: AsyncParsableCommand {
 
                 let seeded = try await DemoChain.seed(conninfo: conninfo, demo: true, logger: logger)
                 let endDate = HistoryGenerator.lastClosedBusinessDate()
+                let supplierInbox = environment.varDirectory + "/inbox/supplier"
                 let runner = environment.jobRunner(conninfo: conninfo)
                 let history = try await runner.run(
                     JobRequest(
@@ -67,10 +72,14 @@ struct Demo: AsyncParsableCommand {
                     let report = try await HistoryGenerator(conninfo: context.conninfo, logger: context.logger)
                         .generate(
                             HistoryGenerator.Options(
-                                shops: DemoData.embedded.shops.count, days: days, seed: seed, endDate: endDate),
+                                shops: DemoData.embedded.shops.count, days: days, seed: seed, endDate: endDate,
+                                supplierInbox: supplierInbox, filedDeliveriesFrom: CalendarDate(endDate)),
                             progress: context.progress)
                     return JobOutcome(
-                        counts: report.rows.merging(["shop_days": report.shopDaysGenerated]) { $1 },
+                        counts: report.rows.merging([
+                            "shop_days": report.shopDaysGenerated,
+                            "supplier_documents_filed": report.supplierDocumentsFiled,
+                        ]) { $1 },
                         message: report.shopDaysGenerated == 0
                             ? "history already there (\(report.shopDaysSkipped) shop-days kept)" : nil)
                 }

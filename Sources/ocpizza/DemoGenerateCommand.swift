@@ -2,6 +2,7 @@ import ArgumentParser
 import DemoChain
 import Domain
 import Jobs
+import Postgres
 import Runtime
 
 extension Demo {
@@ -24,20 +25,42 @@ extension Demo {
         @Option(help: "Last business date (YYYY-MM-DD); default: the last closed one in Europe/Paris.")
         var endDate: String?
         @Option(help: "Connections copying rows at the same time (the rows do not depend on it).") var writers = 2
+        @Option(
+            help: ArgumentHelp(
+                "File the supplier deliveries of this date and later as e-invoices instead of posting them.",
+                valueName: "YYYY-MM-DD"))
+        var fileDeliveriesFrom: CalendarDate?
+        @Option(
+            help: ArgumentHelp(
+                "Where --file-deliveries-from writes the documents (default: <var>/inbox/supplier).",
+                valueName: "dir"))
+        var supplierInbox: String?
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
             if let endDate, (try? LocalDate(iso: endDate)) == nil {
                 throw ValidationError("--end-date must be a date YYYY-MM-DD, not \(endDate)")
             }
+            if supplierInbox != nil && fileDeliveriesFrom == nil {
+                throw ValidationError("--supplier-inbox needs --file-deliveries-from")
+            }
         }
 
         func run() async throws {
             let end = try endDate.map { try LocalDate(iso: $0) } ?? HistoryGenerator.lastClosedBusinessDate()
-            let request = HistoryGenerator.Options(
+            let base = HistoryGenerator.Options(
                 shops: shops, days: days, seed: seed, endDate: end, writers: writers)
             let json = self.json
+            let fileDeliveriesFrom = self.fileDeliveriesFrom
+            let supplierInbox = self.supplierInbox
             try await CommandRunner.run(options, command: "demo generate") { environment in
+                var request = base
+                if let fileDeliveriesFrom {
+                    request.filedDeliveriesFrom = fileDeliveriesFrom
+                    request.supplierInbox =
+                        supplierInbox.map { $0.hasPrefix("/") ? $0 : environment.workingDirectory + "/" + $0 }
+                        ?? environment.varDirectory + "/inbox/supplier"
+                }
                 let conninfo = try await environment.conninfo()
                 let generator = HistoryGenerator(conninfo: conninfo, logger: environment.logger)
                 let report: GenerationReport

@@ -10,7 +10,13 @@ extension CalendarDate: ExpressibleByArgument {
 extension CommandEnvironment {
     /// The runner every job command goes through, with the command's sysexits mapping.
     func jobRunner(conninfo: String) -> JobRunner {
-        JobRunner(conninfo: conninfo, varDirectory: varDirectory, logger: logger) { ExitStatus.forError($0).rawValue }
+        JobRunner(conninfo: conninfo, varDirectory: varDirectory, logger: logger) { error in
+            switch error {
+            case is InboxError: ExitStatus.ioFailure.rawValue
+            case is SupplierImportSetupError: ExitStatus.configuration.rawValue
+            default: ExitStatus.forError(error).rawValue
+            }
+        }
     }
 }
 

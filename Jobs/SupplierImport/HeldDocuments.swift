@@ -1,0 +1,172 @@
+import Domain
+import Foundation
+import Postgres
+import SupplierDocuments
+
+/// Held documents of earlier runs, taken up again at the start of each run: their supplier,
+/// shop and lines are resolved again against today's mappings, and a document that is now
+/// complete is posted. Each document commits in its own transaction. Lines are read from the
+/// database (the file is in the archive already), so no file is needed.
+enum HeldDocuments {
+    static func retry(
+        _ session: PostgresSession, directory: PartyDirectory, items: SupplierItemCache,
+        settings: SupplierImportSettings
+    ) throws -> [SupplierFileResult] {
+        let ids = try session.query("SELECT id FROM supplier_document WHERE status = 'held' ORDER BY id").map {
+            try $0.decode("id", as: Int64.self)
+        }
+        var results: [SupplierFileResult] = []
+        for id in ids {
+            do {
+                let result = try session.transaction { session in
+                    try retry(id, session: session, directory: directory, items: items, settings: settings)
+                }
+                if let result { results.append(result) }
+            } catch let conflict as HeldConflict {
+                try session.execute(
+                    """
+                    UPDATE supplier_document SET hold_reason = 'number_conflict', status_reason = \(conflict.description)
+                    WHERE id = \(id)
+                    """)
+            }
+        }
+        return results
+    }
+
+    /// Returns a result only when the document left the held state.
+    private static func retry(
+        _ id: Int64, session: PostgresSession, directory: PartyDirectory, items: SupplierItemCache,
+        settings: SupplierImportSettings
+    ) throws -> SupplierFileResult? {
+        guard
+            let row = try session.query(
+                """
+                SELECT kind, number, file_name, supplier_id, seller, buyer_reference, delivery_location, issue_date,
+                       delivery_date, profile, despatch_reference, line_count
+                FROM supplier_document WHERE id = \(id) AND status = 'held' FOR UPDATE
+                """
+            ).first
+        else { return nil }
+        let kind = SupplierDocumentKind(rawValue: try row.decode("kind", as: String.self)) ?? .invoice
+        var header = SupplierDocumentHeader(format: .ubl, kind: kind)
+        header.number = try row.decode("number")
+        header.seller = try row.decode("seller", as: JSONB?.self).map { try $0.decode(DocumentParty.self) } ?? .init()
+        header.buyerReference = try row.decode("buyer_reference")
+        header.deliveryLocation = try row.decode("delivery_location", as: String?.self).map { SchemedID(id: $0) }
+        header.profile = try row.decode("profile")
+        header.despatchReference = try row.decode("despatch_reference")
+        let issueDate = try row.decode("issue_date", as: CalendarDate.self)
+        let deliveryDate = try row.decode("delivery_date", as: CalendarDate?.self)
+        let fileName: String = try row.decode("file_name")
+        let knownSupplierID: Int64? = try row.decode("supplier_id")
+
+        let supplier = directory.supplier(for: header.seller)
+        let shop = directory.shop(for: header)
+        var alreadyReceivedBy: String?
+        if let supplier {
+            if knownSupplierID == nil {
+                try DocumentPosting.refuseConflictForHeld(session, documentID: id, supplierID: supplier.id, header: header)
+            }
+            alreadyReceivedBy = try DocumentPosting.linkedReceipt(session, supplierID: supplier.id, header: header)
+        }
+        let index = try supplier.map { try items.index(for: $0.id, session: session) }
+        var linesHeld = 0
+        var stockLines = 0
+        for line in try session.query(
+            """
+            SELECT id, line_no, quantity, unit_code, unit_price, net_cents, seller_item_id, standard_item_id,
+                   description, accepted_hold, file_line
+            FROM supplier_document_line WHERE document_id = \(id) ORDER BY line_no
+            """)
+        {
+            var documentLine = SupplierDocumentLine(
+                position: try line.decode("line_no"), fileLine: try line.decode("file_line", as: Int?.self) ?? 0,
+                quantity: try line.decode("quantity"), unitCode: try line.decode("unit_code"))
+            documentLine.netPrice = try line.decode("unit_price")
+            documentLine.netAmount = try line.decode("net_cents", as: Int64?.self).map { Decimal($0) / 100 }
+            documentLine.sellerItemID = try line.decode("seller_item_id")
+            documentLine.standardItemID = try line.decode("standard_item_id", as: String?.self).map {
+                SchemedID(id: $0)
+            }
+            documentLine.itemName = try line.decode("description")
+            let accepted = try line.decode("accepted_hold", as: String?.self).flatMap(HoldReason.init)
+            let direction = try LineDirection.of(documentLine, kind: kind, file: fileName)
+            var resolution = LineResolver.resolve(
+                LineFacts(documentLine), direction: direction, items: index,
+                priceJumpThreshold: settings.priceJumpThreshold, acceptedHold: accepted)
+            if let reference = alreadyReceivedBy, resolution.movement != .none {
+                resolution.movement = .none
+                resolution.flags.append("received_through_\(reference)")
+            }
+            if resolution.isHeld { linesHeld += 1 }
+            if resolution.movement != .none { stockLines += 1 }
+            try session.execute(
+                """
+                UPDATE supplier_document_line
+                SET supplier_item_id = \(resolution.supplierItem?.id), movement_kind = \(resolution.movement.rawValue),
+                    quantity_base = round(\(resolution.quantityBase), 3), unit_cost = round(\(resolution.unitCost), 8),
+                    hold_reason = \(resolution.hold?.rawValue), hold_detail = \(resolution.holdDetail),
+                    flags = \(resolution.flags)
+                WHERE id = \(try line.decode("id", as: Int64.self))
+                """)
+        }
+        let lineCount: Int = try row.decode("line_count")
+        let disposition = DocumentDisposition.decide(
+            supplierKnown: supplier != nil, shopKnown: shop != nil, profileHasNoLines: header.profileHasNoLines,
+            lineCount: lineCount, linesHeld: linesHeld, stockLines: stockLines, alreadyReceivedBy: alreadyReceivedBy)
+        try session.execute(
+            """
+            UPDATE supplier_document SET supplier_id = \(supplier?.id), pizzeria_id = \(shop?.id),
+                status = \(disposition.status), hold_reason = \(disposition.holdReason),
+                status_reason = \(disposition.note)
+            WHERE id = \(id)
+            """)
+        var posted = 0
+        if disposition.posts, let shop {
+            let date = LocalDate(deliveryDate ?? issueDate)
+            posted = try DocumentPosting.post(session, documentID: id, shop: shop, date: date, runID: settings.runID)
+            if let supplier { items.invalidate(supplier.id) }
+        }
+        guard disposition.status != "held" else { return nil }
+        return SupplierFileResult(
+            file: fileName, outcome: .released, documentID: id, kind: kind.rawValue, number: header.number,
+            supplier: supplier?.name, status: disposition.status, linesPosted: posted, linesHeld: 0,
+            reason: disposition.note)
+    }
+}
+
+extension DocumentPosting {
+    /// A held document whose supplier just became known may collide with a live document of
+    /// that supplier: it then stays held, saying so.
+    static func refuseConflictForHeld(
+        _ session: PostgresSession, documentID: Int64, supplierID: Int64, header: SupplierDocumentHeader
+    ) throws {
+        let taken = try session.queryValue(
+            """
+            SELECT EXISTS (SELECT 1 FROM supplier_document WHERE supplier_id = \(supplierID) AND id <> \(documentID)
+                AND kind = \(header.kind.rawValue) AND lower(number) = lower(\(header.number))
+                AND status IN ('received', 'held', 'posted', 'recorded'))
+            """, as: Bool.self)
+        if taken == true {
+            throw HeldConflict(documentID: documentID, number: header.number)
+        }
+    }
+}
+
+/// A held document that would duplicate a live one once its supplier is known.
+struct HeldConflict: Error, CustomStringConvertible {
+    var documentID: Int64
+    var number: String
+    var description: String {
+        "held document #\(documentID) (\(number)) has the number of another document of the same supplier"
+    }
+}
+
+extension LocalDate {
+    init(_ date: CalendarDate) {
+        guard let value = try? LocalDate(year: date.year, month: date.month, day: date.day) else {
+            preconditionFailure("\(date) is a valid CalendarDate, so it is a valid LocalDate")
+        }
+        self = value
+    }
+}
