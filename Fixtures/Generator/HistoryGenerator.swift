@@ -33,6 +33,10 @@ public struct HistoryGenerator: Sendable {
         /// ``filedDeliveriesFrom``, the deliveries of that day and later are written there as the
         /// suppliers' e-invoices (UBL, CII or Factur-X XML) instead of being posted, so the
         /// importer has real documents to post. Created if missing. Give both or neither.
+        ///
+        /// A day's files are written when the day is generated, before its batch commits: a run
+        /// that fails in between leaves them, and resuming it rewrites the same bytes (at worst
+        /// the importer sees a document whose orders are not there yet; it posts stock only).
         public var supplierInbox: String?
         /// The first business date whose deliveries are filed into ``supplierInbox``.
         public var filedDeliveriesFrom: CalendarDate?

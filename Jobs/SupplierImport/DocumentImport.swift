@@ -107,6 +107,7 @@ final class DocumentImport {
                 charge_cents = \(totals.charges), payable_cents = \(totals.payable),
                 line_count = \(read.lineCount), currency = coalesce(\(read.header.currency), 'EUR'),
                 status = \(disposition.status), hold_reason = \(disposition.holdReason),
+                posted_at = CASE WHEN \(disposition.status) = 'posted' THEN now() END,
                 status_reason = \(disposition.note), buyer_reference = \(read.header.buyerReference),
                 despatch_reference = \(read.header.despatchReference), order_reference = \(read.header.orderReference),
                 preceding_invoice = \(read.header.precedingInvoice), profile = \(read.header.profile)
@@ -164,7 +165,7 @@ final class DocumentImport {
         var resolution = LineResolver.resolve(
             LineFacts(line), direction: direction, items: document.items,
             priceJumpThreshold: settings.priceJumpThreshold)
-        guard resolution.unitCode.wholeMatch(of: /[A-Z0-9]{2,3}/) != nil else {
+        guard resolution.unitCode.isUnitCodeShaped else {
             throw SupplierDocumentError(
                 .badValue, file: file, line: line.fileLine,
                 "line \(line.position): unit code '\(line.unitCode)' is not a UN/ECE Rec 20/21 code")

@@ -45,7 +45,8 @@ struct DocumentDisposition: Sendable, Equatable {
         if let alreadyReceivedBy {
             return DocumentDisposition(
                 status: "recorded", holdReason: nil,
-                note: "goods already received through the \(alreadyReceivedBy.replacingOccurrences(of: "_", with: " ")): "
+                note:
+                    "goods already received through the \(alreadyReceivedBy.replacingOccurrences(of: "_", with: " ")): "
                     + "prices recorded, no stock moved again", posts: false)
         }
         guard stockLines > 0 else {
@@ -82,7 +83,9 @@ enum DocumentPosting {
     /// Whether the goods of this document were already received through the document it links
     /// to: an invoice billing a known despatch advice (BT-16), or a despatch advice an imported
     /// invoice already billed. Returns which, for the lines' flag and the note.
-    static func linkedReceipt(_ session: PostgresSession, supplierID: Int64, header: SupplierDocumentHeader) throws
+    static func linkedReceipt(
+        _ session: PostgresSession, supplierID: Int64, header: SupplierDocumentHeader
+    ) throws
         -> String?
     {
         switch header.kind {

@@ -65,7 +65,8 @@ enum HeldDocuments {
         var alreadyReceivedBy: String?
         if let supplier {
             if knownSupplierID == nil {
-                try DocumentPosting.refuseConflictForHeld(session, documentID: id, supplierID: supplier.id, header: header)
+                try DocumentPosting.refuseConflictForHeld(
+                    session, documentID: id, supplierID: supplier.id, header: header)
             }
             alreadyReceivedBy = try DocumentPosting.linkedReceipt(session, supplierID: supplier.id, header: header)
         }
@@ -118,6 +119,7 @@ enum HeldDocuments {
             """
             UPDATE supplier_document SET supplier_id = \(supplier?.id), pizzeria_id = \(shop?.id),
                 status = \(disposition.status), hold_reason = \(disposition.holdReason),
+                posted_at = CASE WHEN \(disposition.status) = 'posted' THEN now() END,
                 status_reason = \(disposition.note)
             WHERE id = \(id)
             """)

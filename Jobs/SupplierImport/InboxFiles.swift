@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The file side of a file-fed job: what is waiting in the inbox, and where a file goes once

@@ -149,7 +149,8 @@ public final class SupplierImportJob: Sendable {
             result.outcome = .duplicate
             return try refuse(
                 result, path: path,
-                reason: "\(path): duplicate: the same file was imported as \(earlier.fileName) (document #\(earlier.id), "
+                reason:
+                    "\(path): duplicate: the same file was imported as \(earlier.fileName) (document #\(earlier.id), "
                     + "\(earlier.kind) \(earlier.number), \(earlier.status)); nothing imported",
                 inbox: inbox)
         }
@@ -168,11 +169,14 @@ public final class SupplierImportJob: Sendable {
         } catch let error as SupplierDocumentError {
             return try refuse(result, path: path, reason: error.description, inbox: inbox)
         } catch let error as PostgresError where error.isDataError {
-            return try refuse(result, path: path, reason: "\(path): refused by the database: \(error.message)", inbox: inbox)
+            return try refuse(
+                result, path: path, reason: "\(path): refused by the database: \(error.message)", inbox: inbox)
         }
     }
 
-    private func refuse(_ result: SupplierFileResult, path: String, reason: String, inbox: InboxFiles) throws
+    private func refuse(
+        _ result: SupplierFileResult, path: String, reason: String, inbox: InboxFiles
+    ) throws
         -> SupplierFileResult
     {
         var refused = result
@@ -230,7 +234,8 @@ struct EarlierImport: Sendable {
         else { return nil }
         return EarlierImport(
             id: try row.decode("id"), fileName: try row.decode("file_name"), kind: try row.decode("kind"),
-            number: try row.decode("number"), status: try row.decode("status"), receivedAt: try row.decode("received_at"))
+            number: try row.decode("number"), status: try row.decode("status"),
+            receivedAt: try row.decode("received_at"))
     }
 }
 

@@ -1,8 +1,8 @@
 import Domain
 import Foundation
 import Postgres
-import Synchronization
 import SupplierDocuments
+import Synchronization
 
 /// How an import run behaves.
 public struct SupplierImportSettings: Sendable {
@@ -14,8 +14,9 @@ public struct SupplierImportSettings: Sendable {
     /// The job run the rows are written for.
     public var runID: Int64?
 
-    public init(priceJumpThreshold: Decimal = Decimal(30) / 100, maximumBufferedLines: Int = 100_000, runID: Int64? = nil)
-    {
+    public init(
+        priceJumpThreshold: Decimal = Decimal(30) / 100, maximumBufferedLines: Int = 100_000, runID: Int64? = nil
+    ) {
         self.priceJumpThreshold = priceJumpThreshold
         self.maximumBufferedLines = maximumBufferedLines
         self.runID = runID

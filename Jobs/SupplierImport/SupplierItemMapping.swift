@@ -61,7 +61,9 @@ public struct SupplierItemMappingError: Error, Sendable, CustomStringConvertible
 
 public enum SupplierItemMapper {
     /// Applies the mappings in one transaction: all or nothing.
-    public static func apply(_ mappings: [SupplierItemMapping], in session: PostgresSession) throws
+    public static func apply(
+        _ mappings: [SupplierItemMapping], in session: PostgresSession
+    ) throws
         -> [SupplierItemMappingResult]
     {
         try session.transaction { session in
@@ -78,7 +80,9 @@ public enum SupplierItemMapper {
         }
     }
 
-    private static func apply(_ mapping: SupplierItemMapping, session: PostgresSession) throws
+    private static func apply(
+        _ mapping: SupplierItemMapping, session: PostgresSession
+    ) throws
         -> SupplierItemMappingResult
     {
         guard mapping.sellerItemID?.isEmpty == false || mapping.gtin?.isEmpty == false else {

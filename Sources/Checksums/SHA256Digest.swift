@@ -1,4 +1,5 @@
 import CLibCrypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -59,13 +59,16 @@ struct DecimalText: Sendable {
         return Substring(groups.joined())
     }
 
+    /// Created once: building a Locale per number was a measurable share of a large import.
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
     /// The exact `Decimal` value, or `nil` when it needs more than the 38 significant digits
     /// a `Decimal` holds exactly.
     var decimal: Decimal? {
         let significant = (integerDigits + fractionDigits).drop { $0 == "0" }
         guard significant.count <= 38 else { return nil }
         let canonical = (isNegative ? "-" : "") + integerDigits + (fractionDigits.isEmpty ? "" : "." + fractionDigits)
-        return Decimal(string: canonical, locale: Locale(identifier: "en_US_POSIX"))
+        return Decimal(string: canonical, locale: Self.posix)
     }
 }
 

@@ -39,6 +39,11 @@ public struct UnitCode: Hashable, Sendable, Codable, CustomStringConvertible {
     ///   codes such as "KG" or "PCE" are unknown too; map them first with
     ///   ``standardCode(forLegacyCode:)`` and log the mapping.
     public init(_ code: String) throws(DomainError) {
+        // Fast path: documents write the code as it should be ("KGM"), once per line.
+        if let known = UnitCode.byCode[code] {
+            self = known
+            return
+        }
         let normalized = code.trimmingCharacters(in: .whitespaces).uppercased()
         guard let known = UnitCode.byCode[normalized] else {
             throw DomainError(.unknownUnitCode, "unknown UN/ECE unit code", context: ["code": code])
@@ -130,7 +135,7 @@ public struct UnitCode: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Kept apart from ``init(_:)`` on purpose: the importer maps such codes explicitly and logs
     /// each mapping, instead of the module accepting them silently.
     public static func standardCode(forLegacyCode code: String) -> String? {
-        legacyCodes[code.trimmingCharacters(in: .whitespaces).uppercased()]
+        legacyCodes[code] ?? legacyCodes[code.trimmingCharacters(in: .whitespaces).uppercased()]
     }
 
     /// `significand × 10^exponent`, built exactly (a `Double` literal would not be).

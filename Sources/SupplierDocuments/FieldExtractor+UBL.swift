@@ -114,7 +114,9 @@ extension FieldExtractor {
         }
     }
 
-    private mutating func ublPartyLeaf(_ value: String, _ field: String, role: PartyRole, attributes: LeafAttributes)
+    private mutating func ublPartyLeaf(
+        _ value: String, _ field: String, role: PartyRole, attributes: LeafAttributes
+    )
         throws
     {
         if field == "PartyTaxScheme/CompanyID" {

@@ -99,7 +99,9 @@ struct FieldExtractor {
         text += reader.text
     }
 
-    mutating func end(_ reader: XMLStreamReader, onLine: (SupplierDocumentLine, SupplierDocumentHeader) throws -> Void) throws {
+    mutating func end(
+        _ reader: XMLStreamReader, onLine: (SupplierDocumentLine, SupplierDocumentHeader) throws -> Void
+    ) throws {
         let depth = stack.count - 1
         defer {
             stack.removeLast()
@@ -110,7 +112,7 @@ struct FieldExtractor {
             if skip == depth { skipDepth = nil }
             return
         }
-        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = text.trimmedXMLWhitespace
         if !value.isEmpty { try leaf(value, depth: depth, attributes: attributes[depth]) }
         try closed(stack[depth], depth: depth, onLine: onLine)
     }
@@ -139,7 +141,9 @@ struct FieldExtractor {
         }
     }
 
-    private mutating func closed(_ name: String, depth: Int, onLine: (SupplierDocumentLine, SupplierDocumentHeader) throws -> Void) throws {
+    private mutating func closed(
+        _ name: String, depth: Int, onLine: (SupplierDocumentLine, SupplierDocumentHeader) throws -> Void
+    ) throws {
         if depth == lineDepth, let done = line {
             line = nil
             lineDepth = -1
@@ -183,7 +187,9 @@ struct FieldExtractor {
     }
 
     /// `YYYY-MM-DD` (UBL, optionally with a time zone suffix) or CII `YYYYMMDD` (format 102).
-    func date(_ value: String, _ field: String, format: String? = nil, line: Int) throws(SupplierDocumentError)
+    func date(
+        _ value: String, _ field: String, format: String? = nil, line: Int
+    ) throws(SupplierDocumentError)
         -> LocalDate
     {
         var text = value

@@ -63,7 +63,7 @@ public struct SupplierItemIndex: Sendable {
     /// The item a line names (FIELDS.md §6 pitfall 3 and the issue: seller item id, then GTIN,
     /// then the item name as last resort), or nil.
     public func match(sellerItemID: String?, gtin: String?, name: String?) -> SupplierItemRecord? {
-        if let id = sellerItemID?.trimmingCharacters(in: .whitespaces), let item = bySellerID[id] { return item }
+        if let id = sellerItemID?.trimmedXMLWhitespace, let item = bySellerID[id] { return item }
         if let gtin, let item = byGTIN[gtin] { return item }
         if let name = name.map(Self.normalized), let item = byName[name] { return item }
         return nil
@@ -162,7 +162,7 @@ public enum LineResolver {
         _ facts: LineFacts, direction: LineDirection, items: SupplierItemIndex?, priceJumpThreshold: Decimal,
         acceptedHold: HoldReason? = nil
     ) -> LineResolution {
-        var unitCode = facts.unitCode.trimmingCharacters(in: .whitespaces).uppercased()
+        var unitCode = facts.unitCode.trimmedXMLWhitespace.uppercased()
         var resolution = LineResolution(unitCode: unitCode)
         if direction.signDisagreement { resolution.flags.append("sign_disagreement") }
         if let standard = UnitCode.standardCode(forLegacyCode: unitCode) {
@@ -187,11 +187,13 @@ public enum LineResolver {
             return resolution
         }
         let mappedUnit = item.purchaseUnitCode.uppercased()
-        if unit.isPackaging, unitCode != mappedUnit, !(countCodes.contains(unitCode) && countCodes.contains(mappedUnit)),
+        if unit.isPackaging, unitCode != mappedUnit,
+            !(countCodes.contains(unitCode) && countCodes.contains(mappedUnit)),
             acceptedHold != .packSizeChanged
         {
             resolution.hold = .packSizeChanged
-            resolution.holdDetail = "invoiced per \(unitCode), mapped per \(mappedUnit) of \(item.packSize) \(ingredientUnit)"
+            resolution.holdDetail =
+                "invoiced per \(unitCode), mapped per \(mappedUnit) of \(item.packSize) \(ingredientUnit)"
             return resolution
         }
         let pack = Quantity(value: item.packSize, unit: ingredientUnit)
@@ -219,7 +221,9 @@ public enum LineResolver {
 
     /// Compares the price per purchase unit with the item's last one. A ratio close to a whole
     /// number (×2, ×6, ÷4...) is a pack size change rather than a price change.
-    static func priceJump(_ facts: LineFacts, unitCode: String, item: SupplierItemRecord, threshold: Decimal)
+    static func priceJump(
+        _ facts: LineFacts, unitCode: String, item: SupplierItemRecord, threshold: Decimal
+    )
         -> (HoldReason, String)?
     {
         guard let last = item.lastUnitPrice, last > 0, let price = facts.netPrice, price > 0 else { return nil }

@@ -187,7 +187,7 @@ public struct SupplierDocumentLine: Sendable, Codable, Equatable {
     /// The GTIN, when the standard id is one (scheme 0160, or no scheme and 8/12/13/14 digits).
     public var gtin: String? {
         guard let standardItemID else { return nil }
-        let id = standardItemID.id.trimmingCharacters(in: .whitespaces)
+        let id = standardItemID.id.trimmedXMLWhitespace
         let isDigits = !id.isEmpty && id.allSatisfy(\.isNumber) && [8, 12, 13, 14].contains(id.count)
         guard isDigits, standardItemID.scheme == nil || standardItemID.scheme == "0160" else { return nil }
         return id

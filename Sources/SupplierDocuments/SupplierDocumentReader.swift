@@ -45,7 +45,9 @@ public enum SupplierDocumentReader {
     }
 
     /// Reads only up to the root element (a few bytes) to pick the schema.
-    static func detectRoot(_ makeReader: () throws(XMLError) -> XMLStreamReader) throws(SupplierDocumentError)
+    static func detectRoot(
+        _ makeReader: () throws(XMLError) -> XMLStreamReader
+    ) throws(SupplierDocumentError)
         -> DocumentRoot
     {
         do {
@@ -65,7 +67,9 @@ public enum SupplierDocumentReader {
         }
     }
 
-    private static func open(name: String, _ make: () throws(XMLError) -> XMLStreamReader)
+    private static func open(
+        name: String, _ make: () throws(XMLError) -> XMLStreamReader
+    )
         throws(SupplierDocumentError) -> XMLStreamReader
     {
         do { return try make() } catch { throw SupplierDocumentError(error) }

@@ -25,7 +25,9 @@ public enum DocumentRoot: String, Sendable, CaseIterable {
     }
 
     /// Identifies a root, or explains why it is not a supported document.
-    static func identify(namespace: String?, name: String, file: String, line: Int) throws(SupplierDocumentError)
+    static func identify(
+        namespace: String?, name: String, file: String, line: Int
+    ) throws(SupplierDocumentError)
         -> DocumentRoot
     {
         if let root = byName["\(namespace ?? "") \(name)"] { return root }
@@ -73,7 +75,8 @@ public final class SupplierSchemas: Sendable {
             compiled.withLock { $0[root] = XMLSchemaSetBox(schema: schema) }
             return schema
         } catch {
-            throw SupplierDocumentError(.io, file: path, line: error.line, "the schema does not compile: \(error.message)")
+            throw SupplierDocumentError(
+                .io, file: path, line: error.line, "the schema does not compile: \(error.message)")
         }
     }
 
@@ -91,7 +94,8 @@ public final class SupplierSchemas: Sendable {
         if let configured = ProcessInfo.processInfo.environment["OCPIZZA_SCHEMA_DIR"], !configured.isEmpty {
             candidates.append(configured)
         }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments.first ?? "."
         let folder = URL(fileURLWithPath: executable).deletingLastPathComponent().path
         candidates.append(folder + "/ocpizza_SupplierDocuments.resources/Schemas")

@@ -46,7 +46,9 @@ public final class ParsedXMLDocument {
     ) throws(XMLError)
         -> ParsedXMLDocument
     {
-        guard let context = xmlNewParserCtxt() else { throw XMLError(.unreadable, file: name, line: 0, message: "out of memory") }
+        guard let context = xmlNewParserCtxt() else {
+            throw XMLError(.unreadable, file: name, line: 0, message: "out of memory")
+        }
         defer { xmlFreeParserCtxt(context) }
         // Collect the first error through this context's own structured handler (not the
         // thread-global one): the first error is the cause, later ones are its consequences.

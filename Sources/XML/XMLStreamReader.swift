@@ -41,9 +41,11 @@ public final class XMLStreamReader {
         XMLLibrary.initialize()
         let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: max(bytes.count, 1))
         bytes.withUnsafeBytes { source in
-            _ = UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
         }
-        guard let reader = xmlReaderForMemory(buffer.baseAddress, Int32(bytes.count), name, nil, ParsedXMLDocument.hardenedOptions)
+        guard
+            let reader = xmlReaderForMemory(
+                buffer.baseAddress, Int32(bytes.count), name, nil, ParsedXMLDocument.hardenedOptions)
         else {
             buffer.deallocate()
             throw XMLError(.unreadable, file: name, line: 0, message: "out of memory")
@@ -97,7 +99,8 @@ public final class XMLStreamReader {
             if let error = collector.first { throw error }
             if status == 0 {
                 if validation != nil, xmlTextReaderIsValid(reader) != 1 {
-                    throw XMLError(.invalid, file: name, line: line, message: "the document is not valid against the schema")
+                    throw XMLError(
+                        .invalid, file: name, line: line, message: "the document is not valid against the schema")
                 }
                 return nil
             }
@@ -109,7 +112,8 @@ public final class XMLStreamReader {
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue): return .endElement
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue): return .text
             case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-                throw XMLError(.hostile, file: name, line: line, message: "document type declarations (DTD) are not accepted")
+                throw XMLError(
+                    .hostile, file: name, line: line, message: "document type declarations (DTD) are not accepted")
             case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
                 throw XMLError(.hostile, file: name, line: line, message: "entity references are not accepted")
             default: continue

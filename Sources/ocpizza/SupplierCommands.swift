@@ -35,7 +35,9 @@ struct SupplierItems: AsyncParsableCommand {
         func validate() throws {
             if csv == nil {
                 guard supplier != nil else { throw ValidationError("give --supplier (or --csv FILE)") }
-                guard sellerItemId != nil || gtin != nil else { throw ValidationError("give --seller-item-id or --gtin") }
+                guard sellerItemId != nil || gtin != nil else {
+                    throw ValidationError("give --seller-item-id or --gtin")
+                }
                 guard (ingredient != nil) != (nonStock != nil) else {
                     throw ValidationError("give either --ingredient or --non-stock")
                 }
@@ -81,7 +83,9 @@ struct SupplierItems: AsyncParsableCommand {
                     print(
                         Table.render(
                             header: ["supplier", "article", "item", "change"],
-                            rows: results.map { [$0.supplier, $0.article, "#\($0.supplierItemID)", $0.change.rawValue] }
+                            rows: results.map {
+                                [$0.supplier, $0.article, "#\($0.supplierItemID)", $0.change.rawValue]
+                            }
                         ))
                     print("\nRun `ocpizza import-supplier` to take up the documents held for these articles.")
                 }
@@ -116,7 +120,9 @@ struct SupplierItems: AsyncParsableCommand {
                         }
                     }
                 }
-                print(Table.render(header: ["item", "seller id", "GTIN", "stocks as", "pack", "unit", "last price"], rows: rows))
+                print(
+                    Table.render(
+                        header: ["item", "seller id", "GTIN", "stocks as", "pack", "unit", "last price"], rows: rows))
                 return .success
             }
         }
@@ -154,7 +160,8 @@ struct SupplierDocumentsCommand: AsyncParsableCommand {
                         """
                     ).map { row in
                         [
-                            "#\(try row.decode("id", as: Int64.self))", try row.decode("kind"), try row.decode("number"),
+                            "#\(try row.decode("id", as: Int64.self))", try row.decode("kind"),
+                            try row.decode("number"),
                             String(try row.decode("supplier", as: String.self).prefix(28)), try row.decode("shop"),
                             try row.decode("issued"), try row.decode("status"), try row.decode("hold"),
                             try row.decode("file_name"),
@@ -190,9 +197,11 @@ struct SupplierDocumentsCommand: AsyncParsableCommand {
                             """
                         ).first
                     else { return ("no supplier document #\(id)", []) }
-                    let header = try "#\(id) \(document.decode("kind", as: String.self)) "
+                    let header =
+                        try "#\(id) \(document.decode("kind", as: String.self)) "
                         + document.decode("number", as: String.self) + " from "
-                        + document.decode("seller", as: String.self) + " (" + document.decode("file_name", as: String.self)
+                        + document.decode("seller", as: String.self) + " ("
+                        + document.decode("file_name", as: String.self)
                         + "): " + document.decode("status", as: String.self) + "\n"
                         + document.decode("note", as: String.self)
                     let lines = try session.query(
@@ -203,13 +212,19 @@ struct SupplierDocumentsCommand: AsyncParsableCommand {
                                coalesce(hold_reason, '') || coalesce(': ' || hold_detail, '') AS hold
                         FROM supplier_document_line WHERE document_id = \(id) ORDER BY line_no
                         """
-                    ).map { row in try ["n", "article", "name", "qty", "movement", "base", "hold"].map { try row.decode($0, as: String.self) } }
+                    ).map { row in
+                        try ["n", "article", "name", "qty", "movement", "base", "hold"].map {
+                            try row.decode($0, as: String.self)
+                        }
+                    }
                     return (header, lines)
                 }
                 print(header)
                 if !rows.isEmpty {
                     print("")
-                    print(Table.render(header: ["line", "article", "name", "quantity", "movement", "base", "hold"], rows: rows))
+                    print(
+                        Table.render(
+                            header: ["line", "article", "name", "quantity", "movement", "base", "hold"], rows: rows))
                 }
                 return .success
             }

@@ -28,7 +28,9 @@ struct EmbeddedClusterTests {
             #expect(demo.stdout.contains("nightly: ok (exit 0)"), "\(demo)")
             let history = try await scratch.run("jobs", "history", "--json")
             let runs = try #require(history.jsonArray, "\(history)")
-            #expect(runs.compactMap { $0["job"] as? String }.sorted() == ["demo-generate", "nightly"], "\(history)")
+            #expect(
+                runs.compactMap { $0["job"] as? String }.sorted() == ["demo-generate", "import-supplier", "nightly"],
+                "\(history)")
             #expect(FileManager.default.fileExists(atPath: scratch.path + "/.ocpizza/postgres/data/PG_VERSION"))
 
             let running = try await scratch.run("dev-db", "status")

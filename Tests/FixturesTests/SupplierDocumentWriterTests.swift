@@ -43,19 +43,25 @@ import Glibc
     // MARK: Schemas
 
     @Test func aUBLInvoiceIsValidAgainstTheXSD() throws {
-        let path = try Scratch.write(try SupplierDocumentWriter.ubl(try Self.sample()), name: "invoice.xml")
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let path = try scratch.write(try SupplierDocumentWriter.ubl(try Self.sample()), name: "invoice.xml")
         let result = try XMLLint.validate([path], schema: XMLLint.ublInvoice)
         #expect(result.status == 0, "\(result.output)")
     }
 
     @Test func aCIIInvoiceIsValidAgainstTheXSD() throws {
-        let path = try Scratch.write(try SupplierDocumentWriter.cii(try Self.sample()), name: "invoice-cii.xml")
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let path = try scratch.write(try SupplierDocumentWriter.cii(try Self.sample()), name: "invoice-cii.xml")
         let result = try XMLLint.validate([path], schema: XMLLint.cii)
         #expect(result.status == 0, "\(result.output)")
     }
 
     @Test func aStreamedDespatchAdviceIsValidAgainstTheXSD() throws {
-        let path = Scratch.directory() + "/despatch.xml"
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let path = scratch.path + "/despatch.xml"
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         let data = DemoData.embedded
@@ -177,7 +183,9 @@ import Glibc
         other.lines.removeLast()
         #expect(try SupplierDocumentWriter.ubl(first) != SupplierDocumentWriter.ubl(other))
         // Written twice: the second write finds the same bytes and leaves the file alone.
-        let directory = Scratch.directory()
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.path
         let bytes = try SupplierDocumentWriter.ubl(first)
         #expect(try SupplierDocumentWriter.writeAtomically(bytes, directory: directory, fileName: "a.xml"))
         #expect(try !SupplierDocumentWriter.writeAtomically(bytes, directory: directory, fileName: "a.xml"))
@@ -186,6 +194,8 @@ import Glibc
     }
 
     @Test func textIsEscaped() throws {
+        let scratch = Scratch()
+        defer { scratch.remove() }
         let name = "Pizza & Co <Test> \"chez Lola\""
         let delivery = try Self.sample(shopName: name)
         for (bytes, schema, path) in [
@@ -204,7 +214,7 @@ import Glibc
             #expect(!text.contains("<Test>"))
             let fields = try XMLFields(bytes: bytes)
             #expect(fields.values(path) == [name], "parses back to the original text")
-            let file = try Scratch.write(bytes, name: "escaped.xml")
+            let file = try scratch.write(bytes, name: "escaped.xml")
             let result = try XMLLint.validate([file], schema: schema)
             #expect(result.status == 0, "\(result.output)")
         }
@@ -254,8 +264,10 @@ import Glibc
             }
         }
         #expect(!posted.2.isEmpty, "the last days have deliveries")
-        let inbox = Scratch.directory() + "/inbox/supplier"
-        let secondInbox = Scratch.directory() + "/inbox/supplier"
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let inbox = scratch.path + "/first/inbox/supplier"
+        let secondInbox = scratch.path + "/second/inbox/supplier"
         for (index, directory) in [inbox, secondInbox].enumerated() {
             try await withDemoChain { conninfo in
                 let options = HistoryGenerator.Options(
@@ -311,6 +323,21 @@ import Glibc
         }
     }
 
+    @Test func syntheticShopsGetAGLN() async throws {
+        try await withDemoChain { conninfo in
+            try await generate(conninfo, shops: 7, days: 1)
+            try await withSession(conninfo) { session throws in
+                let glns = try session.query("SELECT code, gln FROM pizzeria ORDER BY code").map {
+                    (try $0.decode("code", as: String.self), try $0.decode("gln", as: String?.self))
+                }
+                #expect(glns.count == 7)
+                #expect(glns.allSatisfy { $0.1.map(Identifiers.isValidGLN) == true }, "\(glns)")
+                #expect(Set(glns.compactMap(\.1)).count == 7)
+                #expect(glns.first { $0.0 == "PAR-0007" }?.1 == "3760853100070")
+            }
+        }
+    }
+
     @Test func filingNeedsAnInboxAndADate() async throws {
         try await withDemoChain { conninfo in
             let options = HistoryGenerator.Options(
@@ -354,19 +381,24 @@ private func cents(_ value: Decimal) -> Decimal {
     return output
 }
 
-/// Fresh folders under /tmp for the files a test writes.
-enum Scratch {
-    static func directory() -> String {
+/// A fresh folder under /tmp for the files a test writes; `remove()` (deferred by each test)
+/// deletes it with everything in it.
+struct Scratch {
+    let path: String
+
+    init() {
         var template = Array("/tmp/ocpizza-supplier-docs.XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
-        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    static func write(_ bytes: [UInt8], name: String) throws -> String {
-        let path = directory() + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ bytes: [UInt8], name: String) throws -> String {
+        let file = path + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return file
     }
 }
 
@@ -381,7 +413,9 @@ enum XMLLint {
     static let cii = schemas + "/cii-d16b/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
 
     static func validate(_ files: [String], schema: String) throws -> (status: Int32, output: String) {
-        let output = Scratch.directory() + "/xmllint.out"
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let output = scratch.path + "/xmllint.out"
         let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw SupplierDocumentWriterError("cannot open \(output)") }
         defer { close(descriptor) }

@@ -1,5 +1,5 @@
 import Foundation
-import SupplierDocuments
+@testable import SupplierDocuments
 import Testing
 
 /// An exact decimal from its text (never through a `Double` literal).
@@ -108,13 +108,15 @@ private func goodSettlement() -> DocumentSettlement {
         #expect(arithmetic.lineCount == 0)
     }
 
-    @Test func lineToleranceIsOneCent() throws {
-        // 2 × 9.95 = 19.90: 19.89 and 19.91 pass, 19.88 and 19.92 do not.
+    @Test func lineToleranceIsOneCentPlusHalfAPriceUnitPerUnit() throws {
+        // 2 × 9.95 = 19.90. 9.95 shows 2 decimals: 0.01 + 2 × 0.005 = 0.02, so 19.88 and 19.92
+        // pass (on the bound), 19.87 and 19.93 do not.
         var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
-        try arithmetic.add(line(1, "2", "9.95", "19.89"))
-        try arithmetic.add(line(2, "2", "9.95", "19.91"))
-        for amount in ["19.88", "19.92"] {
+        try arithmetic.add(line(1, "2", "9.95", "19.88"))
+        try arithmetic.add(line(2, "2", "9.95", "19.92"))
+        for amount in ["19.87", "19.93"] {
             let error = #expect(throws: SupplierDocumentError.self) { try arithmetic.add(line(3, "2", "9.95", amount)) }
+            #expect(error?.code == .arithmetic)
             #expect(error?.message == "line 3 (id '3'): 2 × 9.95 = 19.90 but the line amount is \(amount)")
         }
         #expect(arithmetic.lineCount == 2)
@@ -133,17 +135,31 @@ private func goodSettlement() -> DocumentSettlement {
     }
 
     @Test func priceBaseQuantityDividesThePrice() throws {
-        // 4.50 per 10 units, 25 units: 25 × 4.50 / 10 = 11.25.
+        // 4.50 per 10 units, 25 units: 25 × 4.50 / 10 = 11.25, tolerance 0.01 + 25 / 10 × 0.005 = 0.0225.
         var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
         try arithmetic.add(line(1, "25", "4.50", "11.25", base: "10"))
-        let error = #expect(throws: SupplierDocumentError.self) {
-            try arithmetic.add(line(2, "25", "4.50", "112.50", base: "10"))
+        try arithmetic.add(line(2, "25", "4.50", "11.27", base: "10"))
+        try arithmetic.add(line(3, "25", "4.50", "11.23", base: "10"))
+        #expect(arithmetic.linesIgnoringBaseQuantity.isEmpty, "these lines add up with their base quantity")
+        for amount in ["11.28", "11.22", "11.50"] {
+            let error = #expect(throws: SupplierDocumentError.self) {
+                try arithmetic.add(line(4, "25", "4.50", amount, base: "10"))
+            }
+            #expect(error?.message == "line 4 (id '4'): 25 × 4.50 / 10 = 11.25 but the line amount is \(amount)")
         }
-        #expect(error?.message == "line 2 (id '2'): 25 × 4.50 / 10 = 11.25 but the line amount is 112.50")
+        // 112.50 = 25 × 4.50 without the base quantity: accepted since rule 3 (see
+        // basisQuantityRepeatingThePriceIsIgnored), and listed.
+        try arithmetic.add(line(5, "25", "4.50", "112.50", base: "10"))
+        #expect(arithmetic.linesIgnoringBaseQuantity == [5])
         let zeroBase = #expect(throws: SupplierDocumentError.self) {
-            try arithmetic.add(line(3, "25", "4.50", "11.25", base: "0"))
+            try arithmetic.add(line(6, "25", "4.50", "11.25", base: "0"))
         }
         #expect(zeroBase?.code == .badValue)
+        let negativeBase = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.add(line(7, "25", "4.50", "-11.25", base: "-10"))
+        }
+        #expect(negativeBase?.code == .badValue)
+        #expect(arithmetic.lineCount == 4)
     }
 
     @Test func lineAllowancesAndChargesAdjustTheAmount() throws {
@@ -432,16 +448,215 @@ private func goodSettlement() -> DocumentSettlement {
 
     @Test func basicWLWithoutLinesSkipsTheLineChecks() {
         // BASIC WL: BT-106 and a breakdown, no lines. BT-106 and BT-116 are not compared with the
-        // (absent) lines, BT-117 still is: 100.00 × 5.5 % = 5.50.
+        // (absent) lines, BT-117 still is: 100.00 × 5.5 % = 5.50, within 0.01 (no line of the rate)
+        // for an amount printed with cents.
         var settlement = DocumentSettlement()
         settlement.vatBreakdown = [subtotal("S", "5.5", "100.00", "5.50", at: 80)]
         settlement.totals = totals(
             lines: "100.00", exclusive: "100.00", vat: "5.50", inclusive: "105.50", payable: "105.50")
         #expect(check([], settlement) == nil)
-        settlement.vatBreakdown = [subtotal("S", "5.5", "100.00", "5.00", at: 80)]
-        settlement.totals.taxTotal = dec("5.00")
-        settlement.totals.taxInclusive = dec("105.00")
-        settlement.totals.payable = dec("105.00")
-        #expect(check([], settlement)?.message.hasPrefix("BT-117 (VAT category tax amount) for VAT S 5.5 %") == true)
+        func withVAT(_ vat: String, inclusive: String) -> DocumentSettlement {
+            var changed = settlement
+            changed.vatBreakdown = [subtotal("S", "5.5", "100.00", vat, at: 80)]
+            changed.totals.taxTotal = dec(vat)
+            changed.totals.taxInclusive = dec(inclusive)
+            changed.totals.payable = dec(inclusive)
+            return changed
+        }
+        #expect(check([], withVAT("5.49", inclusive: "105.49")) == nil)
+        let error = check([], withVAT("5.48", inclusive: "105.48"))
+        #expect(error?.line == 80)
+        #expect(
+            error?.message
+                == "BT-117 (VAT category tax amount) for VAT S 5.5 %: 100.00 × 5.5 % = 5.50 "
+                + "but the breakdown says 5.48")
+        // Rule 4 as specified: a VAT amount whose value is a whole number (5.00, the way "5.00" is
+        // read) tolerates half a unit, 0.50. The previous expectation (5.00 refused) no longer holds;
+        // 4.49 is still refused.
+        #expect(check([], withVAT("5.00", inclusive: "105.00")) == nil)
+        #expect(check([], withVAT("4.49", inclusive: "104.49"))?.message.hasSuffix("says 4.49") == true)
+    }
+
+    // MARK: - Rule 1: a rounded net price is tolerated per unit
+
+    @Test func halfUnitIsHalfTheLastDecimalShownWithAtLeastCents() {
+        let cases: [(String, String)] = [
+            ("4.10", "0.005"), ("4.1", "0.005"), ("9.95", "0.005"), ("0.5", "0.005"), ("-4.10", "0.005"),
+            ("1.005", "0.0005"), ("0.1212", "0.00005"), ("3.3333", "0.00005"), ("0.0088", "0.00005"),
+            // A whole number (HUF prices: the corpus prints 36109.00 for a price in forints).
+            ("36109", "0.5"), ("36109.00", "0.5"), ("-25", "0.5"), ("0", "0.5"),
+            // At most 8 decimals are looked at.
+            ("0.12345678", "0.000000005"), ("0.123456789", "0.000000005"),
+        ]
+        for (price, half) in cases {
+            #expect(DocumentArithmetic.halfUnit(of: dec(price)) == dec(half), "halfUnit(\(price))")
+        }
+    }
+
+    @Test func facturXPriceRoundedTo4_10IsTolerated() throws {
+        // fnfe Factur-X: 20 × 4.10 = 82.00 but the line says 81.90 (the true price is 4.095).
+        // Tolerance 0.01 + 20 × 0.005 = 0.11: 81.89 … 82.11 pass, 81.88 and 82.12 do not.
+        var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
+        for (index, amount) in ["81.90", "81.89", "82.11"].enumerated() {
+            try arithmetic.add(line(index + 1, "20", "4.10", amount, vat: "S", "20"))
+        }
+        for amount in ["81.88", "82.12"] {
+            let error = #expect(throws: SupplierDocumentError.self) {
+                try arithmetic.add(line(4, "20", "4.10", amount))
+            }
+            #expect(error?.line == 14)
+            #expect(error?.message == "line 4 (id '4'): 20 × 4.10 = 82.00 but the line amount is \(amount)")
+        }
+        #expect(arithmetic.lineCount == 3)
+        #expect(arithmetic.lineNetTotal == dec("245.90"))
+    }
+
+    @Test func lineToleranceFollowsThePricePrecisionAndTheQuantity() throws {
+        var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
+        // 4 decimals: 1000 × 0.1212 = 121.20, 0.01 + 1000 × 0.00005 = 0.06.
+        try arithmetic.add(line(1, "1000", "0.1212", "121.26"))
+        try arithmetic.add(line(2, "1000", "0.1212", "121.14"))
+        // A whole price (forints): 3 × 36109 = 108327, 0.01 + 3 × 0.5 = 1.51.
+        try arithmetic.add(line(3, "3", "36109", "108328.51"))
+        try arithmetic.add(line(4, "3", "36109", "108325.49"))
+        // A negative quantity counts by its size: −20 × 4.10 = −82.00, 0.11.
+        try arithmetic.add(line(5, "-20", "4.10", "-81.89"))
+        let refused: [(String, String, String, String)] = [
+            ("1000", "0.1212", "121.27", "1000 × 0.1212 = 121.20"),
+            ("1000", "0.1212", "121.13", "1000 × 0.1212 = 121.20"),
+            ("3", "36109", "108328.52", "3 × 36109.00 = 108327.00"),
+            ("3", "36109", "108325.48", "3 × 36109.00 = 108327.00"),
+            ("-20", "4.10", "-81.88", "-20 × 4.10 = -82.00"),
+        ]
+        for (quantity, price, amount, formula) in refused {
+            let error = #expect(throws: SupplierDocumentError.self) {
+                try arithmetic.add(line(9, quantity, price, amount))
+            }
+            #expect(error?.message == "line 9 (id '9'): \(formula) but the line amount is \(amount)")
+        }
+        #expect(arithmetic.lineCount == 5)
+    }
+
+    // MARK: - Rule 2: quantity and amount of opposite signs
+
+    @Test func oppositeSignsPassWhenTheSizesAgree() throws {
+        var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
+        // FRITUUR VET 10 KG RETOUR (cen example 1, line 20): +6 × 18.33 = 109.98, amount −109.98.
+        try arithmetic.add(line(1, "6", "18.33", "-109.98", vat: "S", "6"))
+        // The other way round: −3 × 4.95 = −14.85 billed +14.85.
+        try arithmetic.add(line(2, "-3", "4.95", "14.85", vat: "S", "6"))
+        // Same tolerance as with agreeing signs: 0.01 + 6 × 0.005 = 0.04.
+        try arithmetic.add(line(3, "6", "18.33", "-110.02", vat: "S", "6"))
+        let error = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.add(line(4, "6", "18.33", "-110.03", vat: "S", "6"))
+        }
+        #expect(error?.message == "line 4 (id '4'): 6 × 18.33 = 109.98 but the line amount is -110.03")
+        #expect(arithmetic.lineCount == 3)
+        // The printed (signed) amounts are what is summed: −109.98 + 14.85 − 110.02.
+        #expect(arithmetic.lineNetTotal == dec("-205.15"))
+        #expect(arithmetic.linesIgnoringBaseQuantity.isEmpty)
+    }
+
+    @Test func returnedLineCountsWithItsPrintedSignInTheTotals() {
+        // 2 × 9.95 = 19.90 and the FRITUUR return −109.98, both S 6: BT-106 = −90.08;
+        // VAT −90.08 × 6 % = −5.4048 → −5.40; BT-112 = BT-115 = −95.48.
+        let lines = [line(1, "2", "9.95", "19.90", vat: "S", "6"), line(2, "6", "18.33", "-109.98", vat: "S", "6")]
+        var settlement = DocumentSettlement()
+        settlement.vatBreakdown = [subtotal("S", "6", "-90.08", "-5.40", at: 80)]
+        settlement.totals = totals(
+            lines: "-90.08", exclusive: "-90.08", vat: "-5.40", inclusive: "-95.48", payable: "-95.48")
+        #expect(check(lines, settlement) == nil)
+        // Summing the sizes instead (129.88) would be caught.
+        settlement.totals.lineTotal = dec("129.88")
+        #expect(
+            check(lines, settlement)?.message
+                == "BT-106 (sum of line net amounts): the 2 lines add up to -90.08 but the document says 129.88")
+    }
+
+    // MARK: - Rule 3: a price base quantity that only repeats the price
+
+    @Test func basisQuantityRepeatingThePriceIsIgnored() throws {
+        var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
+        // CEN CII example 2, line 1: 1 NAR at 1273 per 1273: with the base 1 × 1273 / 1273 = 1.00, without it
+        // 1273.00 as printed.
+        try arithmetic.add(line(1, "1", "1273", "1273", base: "1273"))
+        // Line 3 of the same file: 2 × 2.48 per 2.48 = 2.00 with the base, 4.96 without.
+        try arithmetic.add(line(2, "2", "2.48", "4.96", base: "2.48"))
+        // Adds up with its base quantity: not listed.
+        try arithmetic.add(line(3, "25", "4.50", "11.25", base: "10"))
+        // Base quantity 1: nothing to ignore.
+        try arithmetic.add(line(4, "2", "9.95", "19.90", base: "1"))
+        #expect(arithmetic.linesIgnoringBaseQuantity == [1, 2])
+        // Adds up neither way (2.00 with, 4.96 without): refused, and not listed.
+        let error = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.add(line(5, "2", "2.48", "5.50", base: "2.48"))
+        }
+        #expect(error?.message == "line 5 (id '5'): 2 × 2.48 / 2.48 = 2.00 but the line amount is 5.50")
+        #expect(arithmetic.linesIgnoringBaseQuantity == [1, 2])
+        #expect(arithmetic.lineCount == 4)
+        #expect(arithmetic.lineNetTotal == dec("1309.11"))
+    }
+
+    @Test func ignoredBaseQuantityAndOppositeSignsCombine() throws {
+        // CEN CII example 2, line 2: −1 NAR at 3.96 per 3.96, amount −3.96; and a return written +1 / −3.96.
+        var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
+        try arithmetic.add(line(2, "-1", "3.96", "-3.96", base: "3.96"))
+        try arithmetic.add(line(3, "1", "3.96", "-3.96", base: "3.96"))
+        #expect(arithmetic.linesIgnoringBaseQuantity == [2, 3])
+        #expect(arithmetic.lineNetTotal == dec("-7.92"))
+    }
+
+    // MARK: - Rule 4: VAT amounts rounded to whole units
+
+    /// One line of `taxable` at S `rate` %, a breakdown printing `vat`, and BT-106/BT-110 to match.
+    private static func oneRate(_ taxable: String, _ rate: String, vat: String) -> SupplierDocumentError? {
+        var settlement = DocumentSettlement()
+        settlement.vatBreakdown = [subtotal("S", rate, taxable, vat, at: 80)]
+        settlement.totals = totals(lines: taxable, vat: vat)
+        return check([line(1, "1", taxable, taxable, vat: "S", rate)], settlement)
+    }
+
+    @Test func wholeVATAmountToleratesHalfAUnit() {
+        // HUF: 108327 × 27 % = 29248.29, printed in whole forints as 29248.
+        #expect(Self.oneRate("108327", "27", vat: "29248") == nil)
+        // 1002 × 25 % = 250.50: 250 and 251 are both half a unit away.
+        #expect(Self.oneRate("1002", "25", vat: "250") == nil)
+        #expect(Self.oneRate("1002", "25", vat: "251") == nil)
+        // 1001.96 × 25 % = 250.49: 250 passes (0.49), 251 does not (0.51).
+        #expect(Self.oneRate("1001.96", "25", vat: "250") == nil)
+        let error = Self.oneRate("1001.96", "25", vat: "251")
+        #expect(error?.line == 80)
+        #expect(
+            error?.message
+                == "BT-117 (VAT category tax amount) for VAT S 25 %: 1001.96 × 25 % = 250.49 "
+                + "but the breakdown says 251.00")
+    }
+
+    @Test func vatAmountWithCentsKeepsOneCentPerLine() {
+        // 1001.96 × 25 % = 250.49 printed with cents: 0.01 for the one line, whatever the currency.
+        #expect(Self.oneRate("1001.96", "25", vat: "250.50") == nil)
+        #expect(Self.oneRate("1001.96", "25", vat: "250.48") == nil)
+        let over = Self.oneRate("1001.96", "25", vat: "250.51")
+        #expect(over?.message.hasSuffix("= 250.49 but the breakdown says 250.51") == true)
+        let under = Self.oneRate("1001.96", "25", vat: "250.47")
+        #expect(under?.message.hasSuffix("= 250.49 but the breakdown says 250.47") == true)
+    }
+
+    @Test func vatToleranceIsTheLargerOfLinesAndHalfUnit() {
+        // 3 lines of 10.01 at 25 %: 30.03 × 25 % = 7.5075 → 7.51. Printed with cents: 0.03 (3 lines)
+        // > 0.005, so 7.54 passes and 7.55 does not.
+        let lines = (1...3).map { line($0, "1", "10.01", "10.01", vat: "S", "25") }
+        func breakdown(_ vat: String) -> DocumentSettlement {
+            var settlement = DocumentSettlement()
+            settlement.vatBreakdown = [subtotal("S", "25", "30.03", vat, at: 80)]
+            settlement.totals = totals(lines: "30.03", vat: vat)
+            return settlement
+        }
+        #expect(check(lines, breakdown("7.54")) == nil)
+        #expect(check(lines, breakdown("7.48")) == nil)
+        #expect(check(lines, breakdown("7.55"))?.message.hasSuffix("= 7.51 but the breakdown says 7.55") == true)
+        // Printed whole: 0.50 > 0.03, so 8 (0.49 away) passes and 7 (0.51 away) does not.
+        #expect(check(lines, breakdown("8")) == nil)
+        #expect(check(lines, breakdown("7"))?.message.hasSuffix("= 7.51 but the breakdown says 7.00") == true)
     }
 }
