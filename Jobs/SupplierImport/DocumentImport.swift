@@ -86,7 +86,7 @@ final class DocumentImport {
             // A MINIMUM or BASIC WL invoice cannot state prepayments, so its amount due may differ
             // from its grand total (the Factur-X MINIMUM sample does): BT-115 is not checked.
             if read.header.profileHasNoLines { settlement.totals.payable = nil }
-            try arithmetic?.finish(settlement)
+            try arithmetic?.finish(settlement, currency: read.header.currency)
         }
         if prepared == nil { try prepare(read.header) }
         for line in buffered { try stage(line) }
@@ -118,8 +118,12 @@ final class DocumentImport {
                 session, documentID: document.id, shop: shop, date: date, runID: settings.runID)
             stockLines = posted
             if let supplier = document.supplier { items.invalidate(supplier.id) }
-        } else if document.alreadyReceivedBy != nil, disposition.status == "recorded" {
-            try DocumentPosting.recordPrices(session, documentID: document.id)
+        } else if document.alreadyReceivedBy != nil, disposition.status == "recorded", let shop = document.shop,
+            let date = read.header.deliveryDate ?? read.header.issueDate
+        {
+            // The goods came in through the despatch advice at no cost: the invoice brings it.
+            _ = try DocumentPosting.post(
+                session, documentID: document.id, shop: shop, date: date, runID: settings.runID, moveStock: false)
         }
         return (document, disposition)
     }
@@ -142,14 +146,15 @@ final class DocumentImport {
             """
             INSERT INTO supplier_document (supplier_id, pizzeria_id, kind, number, issue_date, due_date, delivery_date,
                 format, file_name, file_sha256, status, currency, type_code, profile, buyer_reference, order_reference,
-                despatch_reference, preceding_invoice, delivery_location, seller, job_run_id, hold_reason,
+                despatch_reference, preceding_invoice, delivery_location, delivery_name, seller, job_run_id, hold_reason,
                 total_ht_cents, total_vat_cents, total_ttc_cents)
             VALUES (\(supplier?.id), \(shop?.id), \(header.kind.rawValue), \(header.number),
                 \(header.issueDate.map(CalendarDate.init)), \(header.dueDate.map(CalendarDate.init)),
                 \(header.deliveryDate.map(CalendarDate.init)), \(header.format.rawValue), \(fileName), \(sha256),
                 'held', coalesce(\(header.currency), 'EUR'), \(header.typeCode), \(header.profile),
                 \(header.buyerReference), \(header.orderReference), \(header.despatchReference),
-                \(header.precedingInvoice), \(header.deliveryLocation?.id), \(seller), \(settings.runID), 'importing',
+                \(header.precedingInvoice), \(header.deliveryLocation?.id), \(header.deliveryPartyName), \(seller),
+                \(settings.runID), 'importing',
                 \(placeholder), \(placeholder), \(placeholder))
             RETURNING id
             """, as: Int64.self)

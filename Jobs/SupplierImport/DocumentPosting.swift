@@ -112,24 +112,39 @@ enum DocumentPosting {
     /// Writes the document's movements (at 10:00 shop time on `date`), its purchase prices and
     /// the new weighted average costs, and marks it posted. Returns the movements written.
     ///
+    /// No `ON CONFLICT`: a document is posted once, in the transaction that moves it from held
+    /// (or new) to posted, so its lines have no movement yet; the ledger's unique source key
+    /// would refuse a second posting anyway (and the whole document with it).
+    ///
     /// The average is moved before the movements are written, so "on hand before" excludes this
     /// document; negative on-hand counts as zero so it never poisons the average.
+    ///
+    /// With `moveStock: false` (an invoice billing goods a despatch advice already received), only
+    /// the costs are recorded: purchase prices and the average, whose "on hand before" then
+    /// excludes the goods this invoice prices, and the document stays `recorded`.
     static func post(
-        _ session: PostgresSession, documentID: Int64, shop: PartyDirectory.Shop, date: LocalDate, runID: Int64?
+        _ session: PostgresSession, documentID: Int64, shop: PartyDirectory.Shop, date: LocalDate, runID: Int64?,
+        moveStock: Bool = true
     ) throws -> Int {
         let day = CalendarDate(date)
+        let priced =
+            moveStock
+            ? "l.movement_kind = 'receipt'"
+            : "l.movement_kind = 'none' AND 'received_through_despatch_advice' = ANY (l.flags)"
         try session.execute(
             """
             WITH received AS (
                 SELECT si.ingredient_id, sum(l.quantity_base) AS quantity, sum(l.quantity_base * l.unit_cost) AS cost,
                        max(l.line_no) AS last_line
                 FROM supplier_document_line l JOIN supplier_item si ON si.id = l.supplier_item_id
-                WHERE l.document_id = \(documentID) AND l.movement_kind = 'receipt' AND l.unit_cost IS NOT NULL
+                WHERE l.document_id = \(documentID) AND \(unsafeRaw: priced) AND l.unit_cost IS NOT NULL
+                  AND l.quantity_base > 0
                 GROUP BY si.ingredient_id
             ), basis AS (
                 SELECT r.ingredient_id, r.quantity, r.cost, c.average_unit_cost,
                        greatest(coalesce((SELECT sum(m.quantity) FROM stock_movement m
-                           WHERE m.pizzeria_id = \(shop.id) AND m.ingredient_id = r.ingredient_id), 0), 0) AS on_hand
+                           WHERE m.pizzeria_id = \(shop.id) AND m.ingredient_id = r.ingredient_id), 0)
+                           - CASE WHEN \(moveStock) THEN 0 ELSE r.quantity END, 0) AS on_hand
                 FROM received r
                 LEFT JOIN ingredient_cost c ON c.pizzeria_id = \(shop.id) AND c.ingredient_id = r.ingredient_id
             )
@@ -144,6 +159,11 @@ enum DocumentPosting {
                     last_business_date = greatest(ingredient_cost.last_business_date, excluded.last_business_date),
                     updated_at = now()
             """)
+        guard moveStock else {
+            try insertPurchasePrices(session, documentID: documentID, shop: shop, day: day, runID: runID, priced: priced)
+            try recordPrices(session, documentID: documentID)
+            return 0
+        }
         let movements = try session.execute(
             """
             INSERT INTO stock_movement (pizzeria_id, ingredient_id, kind, quantity, unit_cost, occurred_at,
@@ -154,19 +174,8 @@ enum DocumentPosting {
                    'supplier_document_line', l.id, \(runID)
             FROM supplier_document_line l JOIN supplier_item si ON si.id = l.supplier_item_id
             WHERE l.document_id = \(documentID) AND l.movement_kind IN ('receipt', 'return') AND l.quantity_base > 0
-            ON CONFLICT (source_type, source_id, ingredient_id, kind, revision) WHERE reverses_movement_id IS NULL
-            DO NOTHING
             """)
-        try session.execute(
-            """
-            INSERT INTO purchase_price (pizzeria_id, ingredient_id, supplier_item_id, document_line_id, business_date,
-                quantity_base, unit_cost, job_run_id)
-            SELECT \(shop.id), si.ingredient_id, si.id, l.id, \(day), l.quantity_base, l.unit_cost, \(runID)
-            FROM supplier_document_line l JOIN supplier_item si ON si.id = l.supplier_item_id
-            WHERE l.document_id = \(documentID) AND l.movement_kind = 'receipt' AND l.unit_cost IS NOT NULL
-              AND l.quantity_base > 0
-            ON CONFLICT (document_line_id) DO NOTHING
-            """)
+        try insertPurchasePrices(session, documentID: documentID, shop: shop, day: day, runID: runID, priced: priced)
         try recordPrices(session, documentID: documentID)
         try session.execute(
             """
@@ -177,6 +186,21 @@ enum DocumentPosting {
         return movements
     }
 
+    private static func insertPurchasePrices(
+        _ session: PostgresSession, documentID: Int64, shop: PartyDirectory.Shop, day: CalendarDate, runID: Int64?,
+        priced: String
+    ) throws {
+        try session.execute(
+            """
+            INSERT INTO purchase_price (pizzeria_id, ingredient_id, supplier_item_id, document_line_id, business_date,
+                quantity_base, unit_cost, job_run_id)
+            SELECT \(shop.id), si.ingredient_id, si.id, l.id, \(day), l.quantity_base, l.unit_cost, \(runID)
+            FROM supplier_document_line l JOIN supplier_item si ON si.id = l.supplier_item_id
+            WHERE l.document_id = \(documentID) AND \(unsafeRaw: priced) AND l.unit_cost IS NOT NULL
+              AND l.quantity_base > 0
+            """)
+    }
+
     /// Keeps each item's last net price per purchase unit current (the price-jump check compares
     /// with it), from lines invoiced in the item's own purchase unit.
     static func recordPrices(_ session: PostgresSession, documentID: Int64) throws {
@@ -185,10 +209,11 @@ enum DocumentPosting {
             UPDATE supplier_item si SET last_unit_price = latest.unit_price
             FROM (SELECT DISTINCT ON (l.supplier_item_id) l.supplier_item_id, l.unit_price
                   FROM supplier_document_line l JOIN supplier_item i ON i.id = l.supplier_item_id
+                  JOIN supplier_document d ON d.id = l.document_id
+                  -- what we pay: invoices' positive lines, never a credit note's or a return's price
                   WHERE l.document_id = \(documentID) AND l.unit_price > 0 AND l.hold_reason IS NULL
-                    AND (l.unit_code = i.purchase_unit_code
-                         OR (l.unit_code IN ('C62', 'EA', 'H87', 'NAR', 'XPP')
-                             AND i.purchase_unit_code IN ('C62', 'EA', 'H87', 'NAR', 'XPP')))
+                    AND d.kind = 'invoice' AND l.quantity > 0 AND coalesce(l.net_cents, 0) > 0
+                    AND (l.unit_code = i.purchase_unit_code OR l.unit_code IN ('C62', 'EA', 'H87', 'NAR', 'XPP'))
                   ORDER BY l.supplier_item_id, l.line_no DESC) latest
             WHERE si.id = latest.supplier_item_id AND si.last_unit_price IS DISTINCT FROM latest.unit_price
             """)

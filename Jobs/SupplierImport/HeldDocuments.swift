@@ -41,7 +41,8 @@ enum HeldDocuments {
         guard
             let row = try session.query(
                 """
-                SELECT kind, number, file_name, supplier_id, seller, buyer_reference, delivery_location, issue_date,
+                SELECT kind, number, file_name, supplier_id, pizzeria_id, seller, buyer_reference, delivery_location,
+                       delivery_name, issue_date,
                        delivery_date, profile, despatch_reference, line_count
                 FROM supplier_document WHERE id = \(id) AND status = 'held' FOR UPDATE
                 """
@@ -53,6 +54,7 @@ enum HeldDocuments {
         header.seller = try row.decode("seller", as: JSONB?.self).map { try $0.decode(DocumentParty.self) } ?? .init()
         header.buyerReference = try row.decode("buyer_reference")
         header.deliveryLocation = try row.decode("delivery_location", as: String?.self).map { SchemedID(id: $0) }
+        header.deliveryPartyName = try row.decode("delivery_name")
         header.profile = try row.decode("profile")
         header.despatchReference = try row.decode("despatch_reference")
         let issueDate = try row.decode("issue_date", as: CalendarDate.self)
@@ -61,7 +63,9 @@ enum HeldDocuments {
         let knownSupplierID: Int64? = try row.decode("supplier_id")
 
         let supplier = directory.supplier(for: header.seller)
-        let shop = directory.shop(for: header)
+        // A shop found on the first import stays the document's shop.
+        let knownShopID: Int64? = try row.decode("pizzeria_id")
+        let shop = directory.shop(for: header) ?? directory.shops.first { $0.id == knownShopID }
         var alreadyReceivedBy: String?
         if let supplier {
             if knownSupplierID == nil {
@@ -107,7 +111,7 @@ enum HeldDocuments {
                 SET supplier_item_id = \(resolution.supplierItem?.id), movement_kind = \(resolution.movement.rawValue),
                     quantity_base = round(\(resolution.quantityBase), 3), unit_cost = round(\(resolution.unitCost), 8),
                     hold_reason = \(resolution.hold?.rawValue), hold_detail = \(resolution.holdDetail),
-                    flags = \(resolution.flags)
+                    flags = ARRAY(SELECT DISTINCT flag FROM unnest(flags || \(resolution.flags)) AS flag ORDER BY flag)
                 WHERE id = \(try line.decode("id", as: Int64.self))
                 """)
         }
@@ -128,6 +132,10 @@ enum HeldDocuments {
             let date = LocalDate(deliveryDate ?? issueDate)
             posted = try DocumentPosting.post(session, documentID: id, shop: shop, date: date, runID: settings.runID)
             if let supplier { items.invalidate(supplier.id) }
+        } else if alreadyReceivedBy != nil, disposition.status == "recorded", let shop {
+            _ = try DocumentPosting.post(
+                session, documentID: id, shop: shop, date: LocalDate(deliveryDate ?? issueDate), runID: settings.runID,
+                moveStock: false)
         }
         guard disposition.status != "held" else { return nil }
         return SupplierFileResult(

@@ -8,8 +8,10 @@ import Glibc
 /// its fate is committed (DESIGN.md: `archive/<job>/YYYY/MM/` after commit, `rejected/<job>/`
 /// with a `<name>.reason.txt` beside it). A job never deletes an input.
 ///
-/// Moves are `rename(2)` within the var directory (atomic), followed by an `fsync` of the target
-/// directory so that a crash cannot lose a file that the database already counts as imported.
+/// Moves are `rename(2)` within the var directory: atomic, so after a crash a file is under its
+/// old name or its new one, never lost. The folders are synced once at the end of a run
+/// (``syncAll()``), not after every file: a move lost in a crash leaves the file in the inbox,
+/// and the next run recognises it as already committed and archives it again.
 struct InboxFiles {
     /// `var/`.
     let varDirectory: String
@@ -70,7 +72,6 @@ struct InboxFiles {
         } catch {
             throw InboxError(path: reasonPath, message: "cannot write the reason: \(error.localizedDescription)")
         }
-        Self.syncDirectory(rejected)
         return target
     }
 
@@ -105,8 +106,12 @@ struct InboxFiles {
                 throw InboxError(path: path, message: "cannot move to \(directory): \(error.localizedDescription)")
             }
         }
-        Self.syncDirectory(directory)
         return target
+    }
+
+    /// Makes the run's moves durable: the inbox, rejected/ and this month's archive folder.
+    func syncAll(at date: Date = Date()) {
+        for directory in [inbox, rejected, archive(for: date)] { Self.syncDirectory(directory) }
     }
 
     static func syncDirectory(_ path: String) {

@@ -19,6 +19,8 @@ public struct SupplierFileResult: Sendable, Codable, Equatable {
         case rejected
         /// A held document of an earlier run, now complete and posted.
         case released
+        /// `--validate-only`: the file reads, validates and adds up (nothing written, not moved).
+        case valid
     }
 
     public var file: String
@@ -54,7 +56,14 @@ public final class SupplierImportJob: Sendable {
 
     public static let folder = "supplier"
 
-    public init(paths: [String]? = nil, settings: SupplierImportSettings = .init(), schemaDirectory: String? = nil) {
+    /// Only read, validate and check the arithmetic: no database write, no file moved.
+    public let validateOnly: Bool
+
+    public init(
+        paths: [String]? = nil, settings: SupplierImportSettings = .init(), schemaDirectory: String? = nil,
+        validateOnly: Bool = false
+    ) {
+        self.validateOnly = validateOnly
         self.paths = paths
         self.settings = settings
         self.schemaDirectory = schemaDirectory
@@ -74,6 +83,7 @@ public final class SupplierImportJob: Sendable {
         var settings = self.settings
         settings.runID = context.runID
         let inbox = InboxFiles(varDirectory: context.varDirectory, folder: Self.folder)
+        if validateOnly { return try validate(InboxFiles.list(paths ?? [inbox.inbox]), schemas: schemas, context) }
         if paths == nil {
             try? FileManager.default.createDirectory(atPath: inbox.inbox, withIntermediateDirectories: true)
         }
@@ -103,8 +113,42 @@ public final class SupplierImportJob: Sendable {
                 ])
             collected.withLock { $0.append(result) }
         }
+        inbox.syncAll()
         context.progress.update(done: files.count, total: files.count, unit: "files")
         return Self.outcome(results, files: files.count)
+    }
+
+    /// `--validate-only`: what an operator runs on a new supplier's sample files, and what the
+    /// benchmark compares with `xmllint --stream --schema`.
+    private func validate(_ files: [String], schemas: SupplierSchemas, _ context: JobContext) throws -> JobOutcome {
+        var invalid = 0
+        for (index, path) in files.enumerated() {
+            try Task.checkCancellation()
+            context.progress.update(done: index, total: files.count, unit: "files")
+            var result = SupplierFileResult(file: path, outcome: .valid, linesPosted: 0, linesHeld: 0)
+            do {
+                var arithmetic: DocumentArithmetic?
+                let read = try SupplierDocumentReader.read(file: path, schemas: schemas) { line, header in
+                    if arithmetic == nil { arithmetic = DocumentArithmetic(file: path, kind: header.kind) }
+                    try arithmetic?.add(line)
+                }
+                if read.header.kind != .despatchAdvice, !read.header.profileHasNoLines {
+                    try (arithmetic ?? DocumentArithmetic(file: path, kind: read.header.kind)).finish(
+                        read.settlement, currency: read.header.currency)
+                }
+                result.kind = read.header.kind.rawValue
+                result.number = read.header.number
+                result.supplier = read.header.seller.name
+            } catch {
+                result.outcome = .rejected
+                result.reason = "\(error)"
+                invalid += 1
+            }
+            collected.withLock { $0.append(result) }
+        }
+        return JobOutcome(
+            status: invalid > 0 ? .partial : .ok, counts: ["files": files.count, "files_invalid": invalid],
+            message: "validate only: nothing written, no file moved")
     }
 
     static func outcome(_ results: [SupplierFileResult], files: Int) -> JobOutcome {

@@ -65,6 +65,17 @@ struct DecimalText: Sendable {
     /// The exact `Decimal` value, or `nil` when it needs more than the 38 significant digits
     /// a `Decimal` holds exactly.
     var decimal: Decimal? {
+        // Fast path for up to 18 digits (every price, quantity and amount of a document): exact
+        // integer arithmetic, no string parsing. Decimal(string:) was a tenth of a large import.
+        let digitCount = integerDigits.utf8.count + fractionDigits.utf8.count
+        if digitCount <= 18 {
+            var value: UInt64 = 0
+            for byte in integerDigits.utf8 { value = value * 10 + UInt64(byte - 0x30) }
+            for byte in fractionDigits.utf8 { value = value * 10 + UInt64(byte - 0x30) }
+            return Decimal(
+                sign: isNegative && value != 0 ? .minus : .plus, exponent: -fractionDigits.utf8.count,
+                significand: Decimal(value))
+        }
         let significant = (integerDigits + fractionDigits).drop { $0 == "0" }
         guard significant.count <= 38 else { return nil }
         let canonical = (isNegative ? "-" : "") + integerDigits + (fractionDigits.isEmpty ? "" : "." + fractionDigits)

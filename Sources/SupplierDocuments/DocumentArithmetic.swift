@@ -64,6 +64,16 @@ public struct DocumentArithmetic: Sendable {
     /// Positions of the lines whose price base quantity (BT-149) had to be ignored for them to
     /// add up: their price is per one unit.
     public private(set) var linesIgnoringBaseQuantity: Set<Int> = []
+    /// Lines that add up only if their whole-number price was rounded to the unit: fine in a
+    /// currency without minor unit (HUF, JPY...), an error in any other (see finish).
+    private var wholeUnitFailures: [SupplierDocumentError] = []
+
+    /// Currencies whose amounts are whole units in practice: ISO 4217 exponent 0, plus HUF,
+    /// whose fillér went out of use (the corpus's HUF invoice rounds prices and VAT to forints).
+    static let wholeUnitCurrencies: Set<String> = [
+        "BIF", "CLP", "DJF", "GNF", "HUF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
+        "XAF", "XOF", "XPF",
+    ]
 
     public mutating func add(_ line: SupplierDocumentLine) throws(SupplierDocumentError) {
         guard let netAmount = line.netAmount else {
@@ -99,23 +109,34 @@ public struct DocumentArithmetic: Sendable {
         // A net price is often printed rounded (the Factur-X samples print 4.10 for 4.095): the
         // line may then differ by the quantity times half a unit of the price's last decimal,
         // on top of the cent of rounding every line is allowed.
+        // A whole-number price counts as printed with cents (25.00: Decimal keeps no trailing
+        // zeros) unless the currency has no minor unit in practice: that is only known at the end
+        // of a CII file, so such a line is judged in finish(_:currency:).
         let magnitude = line.quantity < 0 ? -line.quantity : line.quantity
-        let tolerance = Self.cent + magnitude / baseQuantity * Self.halfUnit(of: netPrice)
-        let agreesIgnoringSign = { (value: Decimal) in
-            Self.agrees(value, netAmount, tolerance: tolerance) || Self.agrees(-value, netAmount, tolerance: tolerance)
+        func passes(_ value: Decimal, base: Decimal, wholeUnits: Bool) -> Bool {
+            let tolerance = Self.cent + magnitude / base * Self.halfUnit(of: netPrice, wholeUnits: wholeUnits)
+            return Self.agrees(value, netAmount, tolerance: tolerance)
+                || Self.agrees(-value, netAmount, tolerance: tolerance)
         }
-        if !agreesIgnoringSign(computed), baseQuantity != 1, agreesIgnoringSign(withoutBase) {
+        var formula = "\(line.quantity) × \(Self.figure(netPrice))"
+        if baseQuantity != 1 { formula += " / \(baseQuantity)" }
+        if charges != 0 { formula += " + \(Self.figure(charges)) charges" }
+        if allowances != 0 { formula += " − \(Self.figure(allowances)) allowances" }
+        let failure = error(
+            .arithmetic, at: line.fileLine,
+            "\(Self.name(of: line)): \(formula) = \(Self.figure(computed)) "
+                + "but the line amount is \(Self.figure(netAmount))")
+        if passes(computed, base: baseQuantity, wholeUnits: false) {
+            // adds up
+        } else if baseQuantity != 1, passes(withoutBase, base: 1, wholeUnits: false) {
             linesIgnoringBaseQuantity.insert(line.position)
-        }
-        guard agreesIgnoringSign(computed) || linesIgnoringBaseQuantity.contains(line.position) else {
-            var formula = "\(line.quantity) × \(Self.figure(netPrice))"
-            if baseQuantity != 1 { formula += " / \(baseQuantity)" }
-            if charges != 0 { formula += " + \(Self.figure(charges)) charges" }
-            if allowances != 0 { formula += " − \(Self.figure(allowances)) allowances" }
-            throw error(
-                .arithmetic, at: line.fileLine,
-                "\(Self.name(of: line)): \(formula) = \(Self.figure(computed)) "
-                    + "but the line amount is \(Self.figure(netAmount))")
+        } else if passes(computed, base: baseQuantity, wholeUnits: true) {
+            wholeUnitFailures.append(failure)
+        } else if baseQuantity != 1, passes(withoutBase, base: 1, wholeUnits: true) {
+            linesIgnoringBaseQuantity.insert(line.position)
+            wholeUnitFailures.append(failure)
+        } else {
+            throw failure
         }
         lineCount += 1
         lineNetTotal += netAmount
@@ -159,7 +180,9 @@ public struct DocumentArithmetic: Sendable {
     ///   printed figure, at the file line of the totals or the breakdown entry;
     ///   ``SupplierDocumentError/Code/missingField`` when a line or an allowance/charge has no
     ///   VAT category although the document has a breakdown.
-    public func finish(_ settlement: DocumentSettlement) throws(SupplierDocumentError) {
+    public func finish(_ settlement: DocumentSettlement, currency: String? = nil) throws(SupplierDocumentError) {
+        let wholeUnits = currency.map { Self.wholeUnitCurrencies.contains($0.uppercased()) } ?? false
+        if !wholeUnits, let failure = wholeUnitFailures.first { throw failure }
         let totals = settlement.totals
         try checkLineTotal(totals)
         let documentAllowances = settlement.allowanceCharges.filter { !$0.isCharge }
@@ -183,7 +206,7 @@ public struct DocumentArithmetic: Sendable {
                 at: totals.fileLine)
         }
         if !settlement.vatBreakdown.isEmpty {
-            try checkBreakdown(settlement)
+            try checkBreakdown(settlement, wholeUnits: wholeUnits)
         }
         if let taxTotal = totals.taxTotal, !settlement.vatBreakdown.isEmpty {
             let sum = settlement.vatBreakdown.reduce(Decimal(0)) { $0 + $1.taxAmount }
@@ -242,7 +265,7 @@ public struct DocumentArithmetic: Sendable {
     }
 
     /// Checks 4 and 5 of ``finish(_:)``: every rate has an entry, every entry adds up.
-    private func checkBreakdown(_ settlement: DocumentSettlement) throws(SupplierDocumentError) {
+    private func checkBreakdown(_ settlement: DocumentSettlement, wholeUnits: Bool) throws(SupplierDocumentError) {
         if let untaggedLine {
             throw error(
                 .missingField, at: untaggedLine.fileLine,
@@ -271,13 +294,13 @@ public struct DocumentArithmetic: Sendable {
                 "BG-23 (VAT breakdown): no entry for VAT \(key), used by \(use.description)")
         }
         for subtotal in settlement.vatBreakdown {
-            try checkEntry(subtotal, settlement.allowanceCharges)
+            try checkEntry(subtotal, settlement.allowanceCharges, wholeUnits: wholeUnits)
         }
     }
 
     /// One breakdown entry's taxable base and VAT amount.
     private func checkEntry(
-        _ subtotal: VATSubtotal, _ allowanceCharges: [AllowanceCharge]
+        _ subtotal: VATSubtotal, _ allowanceCharges: [AllowanceCharge], wholeUnits: Bool
     )
         throws(SupplierDocumentError)
     {
@@ -314,7 +337,7 @@ public struct DocumentArithmetic: Sendable {
         let expected = Self.rounded(subtotal.taxableAmount * key.percent / 100)
         // VAT printed as a whole number (forints: HUF VAT is rounded to the unit) may be off by
         // half a unit: the same printed-precision rule as net prices.
-        let tolerance = max(Self.tolerance(lines: lines), Self.halfUnit(of: subtotal.taxAmount))
+        let tolerance = max(Self.tolerance(lines: lines), Self.halfUnit(of: subtotal.taxAmount, wholeUnits: wholeUnits))
         guard Self.agrees(expected, subtotal.taxAmount, tolerance: tolerance) else {
             throw error(
                 .arithmetic, at: subtotal.fileLine,
@@ -334,16 +357,17 @@ public struct DocumentArithmetic: Sendable {
 
     private static let cent = Decimal(sign: .plus, exponent: -2, significand: 1)
 
-    /// Half a unit of the last decimal `price` shows, at least of the cent unless the price is
-    /// a whole number (printed without decimals, as HUF prices are): 4.10 → 0.005, 36109 → 0.5.
-    static func halfUnit(of price: Decimal) -> Decimal {
+    /// Half a unit of the last decimal `price` shows, at least of the cent (4.10 → 0.005,
+    /// 0.1212 → 0.00005, 25 → 0.005); with `wholeUnits` (a currency without minor unit), a whole
+    /// number is taken as rounded to the unit (36109 → 0.5).
+    static func halfUnit(of price: Decimal, wholeUnits: Bool = false) -> Decimal {
         var places = 0
         var scaled = price < 0 ? -price : price
         while places < 8, scaled != rounded(scaled, places: 0) {
             scaled *= 10
             places += 1
         }
-        let shown = places == 0 ? 0 : max(places, 2)
+        let shown = places == 0 && wholeUnits ? 0 : max(places, 2)
         return Decimal(sign: .plus, exponent: -shown, significand: 5) / 10
     }
 

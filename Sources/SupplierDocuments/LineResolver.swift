@@ -165,7 +165,8 @@ public enum LineResolver {
         var unitCode = facts.unitCode.trimmedXMLWhitespace.uppercased()
         var resolution = LineResolution(unitCode: unitCode)
         if direction.signDisagreement { resolution.flags.append("sign_disagreement") }
-        if let standard = UnitCode.standardCode(forLegacyCode: unitCode) {
+        let knownUnit = try? UnitCode(unitCode)
+        if knownUnit == nil, let standard = UnitCode.standardCode(forLegacyCode: unitCode) {
             resolution.flags.append("legacy_unit_code")
             unitCode = standard
             resolution.unitCode = standard
@@ -181,7 +182,7 @@ public enum LineResolver {
         guard item.stockEffect == .ingredient, let ingredientUnit = item.ingredientUnit else {
             return resolution  // deposit, transport, non-food: recorded, never in stock
         }
-        guard let unit = try? UnitCode(unitCode) else {
+        guard let unit = knownUnit ?? (try? UnitCode(unitCode)) else {
             resolution.hold = .unknownUnit
             resolution.holdDetail = "unit code '\(facts.unitCode)' is not a UN/ECE Rec 20/21 code"
             return resolution
@@ -228,7 +229,9 @@ public enum LineResolver {
     {
         guard let last = item.lastUnitPrice, last > 0, let price = facts.netPrice, price > 0 else { return nil }
         let mapped = item.purchaseUnitCode.uppercased()
-        guard unitCode == mapped || (countCodes.contains(unitCode) && countCodes.contains(mapped)) else { return nil }
+        // The line counts purchase units: in the mapping's own unit, or in a count code (3 C62 of
+        // an item bought per case are 3 cases, converted so: its price must be checked so too).
+        guard unitCode == mapped || countCodes.contains(unitCode) else { return nil }
         let perUnit = price / (facts.priceBaseQuantity.flatMap { $0 > 0 ? $0 : nil } ?? 1)
         let ratio = perUnit / last
         guard ratio > 1 + threshold || ratio < 1 / (1 + threshold) else { return nil }

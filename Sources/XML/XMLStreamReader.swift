@@ -1,5 +1,9 @@
 import CLibXML2
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A forward-only, constant-memory XML reader (libxml2's `xmlTextReader`), optionally validating
 /// against an XSD while it reads. Owns the reader and its validation context (freed in `deinit`).
 ///
@@ -104,16 +108,15 @@ public final class XMLStreamReader {
                 }
                 return nil
             }
-            guard status == 1 else {
-                throw XMLError(file: name, line: line, message: "not well-formed XML")
-            }
+            guard status == 1 else { throw lastError() }
             switch xmlTextReaderNodeType(reader) {
             case Int32(XML_READER_TYPE_ELEMENT.rawValue): return .startElement
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue): return .endElement
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue): return .text
             case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
                 throw XMLError(
-                    .hostile, file: name, line: line, message: "document type declarations (DTD) are not accepted")
+                    .hostile, file: name, line: doctypeLine() ?? line,
+                    message: "document type declarations (DTD) are not accepted")
             case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
                 throw XMLError(.hostile, file: name, line: line, message: "entity references are not accepted")
             default: continue
@@ -138,8 +141,15 @@ public final class XMLStreamReader {
     /// Whether the current start element is empty (`<a/>`): no end element follows.
     public var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
 
-    /// The line the parser has reached (the current node's line, or just past it).
-    public var line: Int { Int(xmlTextReaderGetParserLineNumber(reader)) }
+    /// The current node's line in the file; where the node has none (a DTD), the line the parser
+    /// has reached, which runs ahead of the node by up to a read buffer.
+    public var line: Int {
+        if let node = xmlTextReaderCurrentNode(reader) {
+            let line = xmlGetLineNo(node)
+            if line > 0 { return Int(line) }
+        }
+        return Int(xmlTextReaderGetParserLineNumber(reader))
+    }
 
     /// The column the parser has reached on ``line``.
     public var column: Int { Int(xmlTextReaderGetParserColumnNumber(reader)) }
@@ -156,6 +166,42 @@ public final class XMLStreamReader {
     public var text: String {
         guard let value = xmlTextReaderConstValue(reader) else { return "" }
         return String(cString: UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self))
+    }
+
+    /// The error libxml2 recorded last on this thread, when the reader failed without calling
+    /// the handler (it does so for some fatal errors, such as a truncated file).
+    private func lastError() -> XMLError {
+        if let error = xmlGetLastError(), error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue,
+            let message = error.pointee.message
+        {
+            var text = String(cString: message)
+            while text.last?.isNewline == true { text.removeLast() }
+            let column = error.pointee.domain == Int32(XML_FROM_PARSER.rawValue) ? Int(error.pointee.int2) : 0
+            return XMLError(file: name, line: Int(error.pointee.line), column: column, message: text)
+        }
+        return XMLError(file: name, line: line, message: "not well-formed XML")
+    }
+
+    /// The line of `<!DOCTYPE`, found in the first 64 KiB (a DTD node carries no line of its own).
+    private func doctypeLine() -> Int? {
+        var prefix = [UInt8](repeating: 0, count: 64 * 1024)
+        let count: Int
+        if let buffer {
+            count = min(buffer.count, prefix.count)
+            for index in 0..<count { prefix[index] = UInt8(bitPattern: buffer[index]) }
+        } else {
+            guard let file = fopen(name, "rb") else { return nil }
+            count = fread(&prefix, 1, prefix.count, file)
+            fclose(file)
+        }
+        let marker = Array("<!DOCTYPE".utf8)
+        guard count >= marker.count else { return nil }
+        var line = 1
+        for index in 0...(count - marker.count) {
+            if prefix[index] == 0x0A { line += 1 }
+            if prefix[index] == marker[0], Array(prefix[index..<index + marker.count]) == marker { return line }
+        }
+        return nil
     }
 
     private func interned(_ pointer: UnsafePointer<xmlChar>?) -> String {

@@ -25,6 +25,7 @@ struct ImportSupplier: AsyncParsableCommand {
     @Argument(help: "Files or folders to import (default: var/inbox/supplier/).") var paths: [String] = []
     @Option(help: "Hold a line whose price per purchase unit moved more than this fraction (0.30 = 30 %).")
     var priceJumpThreshold: Double = 0.30
+    @Flag(help: "Only read, validate and check the arithmetic: write nothing, move no file.") var validateOnly = false
     @Flag(help: "Print the result as JSON.") var json = false
 
     struct Report: Encodable {
@@ -39,9 +40,11 @@ struct ImportSupplier: AsyncParsableCommand {
     func run() async throws {
         let threshold = Decimal(string: String(priceJumpThreshold)) ?? Decimal(3) / 10
         let job = SupplierImportJob(
-            paths: paths.isEmpty ? nil : paths, settings: SupplierImportSettings(priceJumpThreshold: threshold))
+            paths: paths.isEmpty ? nil : paths, settings: SupplierImportSettings(priceJumpThreshold: threshold),
+            validateOnly: validateOnly)
         var recorded = ["price_jump_threshold": "\(threshold)"]
         if !paths.isEmpty { recorded["paths"] = paths.joined(separator: " ") }
+        if validateOnly { recorded["validate_only"] = "true" }
         let json = self.json
         try await CommandRunner.run(options, command: "import-supplier") { environment in
             let conninfo = try await environment.conninfo()

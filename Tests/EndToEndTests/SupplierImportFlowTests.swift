@@ -172,6 +172,38 @@ struct SupplierImportFlowTests {
         }
     }
 
+    @Test("a credit note's price does not become the item's last purchase price (the price-jump reference)")
+    func creditNotePriceIsNotTheLastPurchasePrice() async throws {
+        try await Support.withFlow { flow in
+            // The demo's last price for the pâtons is 21.60. CN-1002 credits 1 XCS at 17.28 (−20 %: no hold);
+            // 17.28, VAT 0.9504 → 0.95, TTC 18.23.
+            try flow.drop("CN-1002.xml", Support.invoice(
+                .creditNote, number: "CN-1002", issueDate: "2026-06-20", deliveryDate: "2026-06-20",
+                deliverTo: Support.oberkampf.gln, buyerReference: "PAR11", billingReference: "INV-0999",
+                lines: [Line(Support.paton, 1, 17_28)]))
+            let credit = try await flow.run("import-supplier")
+            #expect(credit.status == 0, "\(credit)")
+            #expect(
+                try await flow.rows("SELECT status FROM supplier_document WHERE number = 'CN-1002'") == ["posted"])
+            let lastPrice = try await flow.lastPrices(["MPB-PAT250-C40"])
+            #expect(lastPrice == ["MPB-PAT250-C40 21.6000"], "\(lastPrice)")
+
+            // INV-1003 at 23.76 is +10 % over the last purchase price (21.60): it must post, not be held
+            // as a +37.5 % jump over the credit note's 17.28. 2 × 23.76 = 47.52, VAT 2.6136 → 2.61.
+            try flow.drop("INV-1003.xml", Support.invoice(
+                number: "INV-1003", issueDate: "2026-06-22", deliveryDate: "2026-06-22",
+                deliverTo: Support.oberkampf.gln, buyerReference: "PAR11", lines: [Line(Support.paton, 2, 23_76)]))
+            let invoice = try await flow.run("import-supplier")
+            #expect(invoice.status == 0, "\(invoice)")
+            let status = try await flow.rows(
+                """
+                SELECT d.status || ' ' || coalesce(l.hold_reason, '-') FROM supplier_document d
+                JOIN supplier_document_line l ON l.document_id = d.id WHERE d.number = 'INV-1003'
+                """)
+            #expect(status == ["posted -"], "\(status)")
+        }
+    }
+
     // MARK: - 3. Held for an unmapped item, then mapped
 
     @Test("an unmapped article holds the whole document; supplier-items map and a re-run release and post it")
@@ -311,6 +343,46 @@ struct SupplierImportFlowTests {
                     FROM supplier_document_line l WHERE l.document_id = \(id)::bigint AND l.line_no = 3
                     """) == ["none - 0"])
             #expect(try await flow.count("purchase_price") == 2)
+        }
+    }
+
+    @Test("a document whose shop is known by its deliver-to name only is posted there once its item is mapped")
+    func heldDocumentKnownByDeliverToNameIsReleasedToItsShop() async throws {
+        try await Support.withFlow { flow in
+            // INV-1103: no deliver-to location id, no buyer reference; the deliver-to party is named
+            // "OC Pizza Oberkampf". 5 KGM sucre × 2.10 = 10.50; 2 XBX MPB-SEM-5 × 12.00 = 24.00 (unmapped).
+            try flow.drop("INV-1103.xml", Support.invoice(
+                number: "INV-1103", issueDate: "2026-06-16", deliveryDate: "2026-06-16", deliverTo: nil,
+                buyerReference: nil, deliverToName: Support.oberkampf.name,
+                lines: [Line(Support.sucre, 5, 2_10), Line(Support.newSemoule, 2, 12_00)]))
+            let held = try await flow.run("import-supplier")
+            #expect(held.status == 0, "\(held)")
+            let id = try await flow.documentID("INV-1103")
+            #expect(
+                try await flow.rows(
+                    """
+                    SELECT d.status || ' ' || d.hold_reason || ' ' || coalesce(p.code, '-')
+                    FROM supplier_document d LEFT JOIN pizzeria p ON p.id = d.pizzeria_id WHERE d.id = \(id)::bigint
+                    """) == ["held held_lines PAR11"])
+
+            let map = try await flow.run(
+                "supplier-items", "map", "--supplier", "412357683", "--seller-item-id", "MPB-SEM-5",
+                "--ingredient", "SEMOULE", "--pack-size", "5000", "--unit", "XBX")
+            #expect(map.status == 0, "\(map)")
+            let rerun = try await flow.run("import-supplier", "--json")
+            #expect(rerun.status == 0, "\(rerun)")
+            #expect(Support.files(rerun).first?["outcome"] as? String == "released", "\(rerun)")
+            let after = try await flow.rows(
+                """
+                SELECT d.status || ' ' || coalesce(d.hold_reason, '-') || ' ' || coalesce(p.code, '-')
+                FROM supplier_document d LEFT JOIN pizzeria p ON p.id = d.pizzeria_id WHERE d.id = \(id)::bigint
+                """)
+            #expect(after == ["posted - PAR11"], "\(after)")
+            #expect(
+                try await flow.movements(shop: "PAR11") == [
+                    "SEMOULE receipt 10000.000 0.00240000 2026-06-16 2026-06-16T08:00Z 2026-06-16T10:00",
+                    "SUCRE receipt 5000.000 0.00210000 2026-06-16 2026-06-16T08:00Z 2026-06-16T10:00",
+                ])
         }
     }
 
@@ -692,8 +764,8 @@ enum SupplierFlowSupport {
     /// cen_ubl-tc434-example1.xml), with its VAT breakdown and totals computed from the lines.
     static func invoice(
         _ kind: Kind = .invoice, number: String, issueDate: String, deliveryDate: String?, deliverTo: String?,
-        buyerReference: String?, despatchReference: String? = nil, billingReference: String? = nil,
-        supplier: Supplier = mpb, lines: [Line]
+        buyerReference: String?, deliverToName: String? = nil, despatchReference: String? = nil,
+        billingReference: String? = nil, supplier: Supplier = mpb, lines: [Line]
     ) -> String {
         let root = kind == .invoice ? "Invoice" : "CreditNote"
         let lineElement = kind == .invoice ? "InvoiceLine" : "CreditNoteLine"
@@ -755,12 +827,16 @@ enum SupplierFlowSupport {
               </cac:AccountingCustomerParty>
 
             """
-        if deliveryDate != nil || deliverTo != nil {
+        if deliveryDate != nil || deliverTo != nil || deliverToName != nil {
             xml += "  <cac:Delivery>\n"
             if let deliveryDate { xml += "    <cbc:ActualDeliveryDate>\(deliveryDate)</cbc:ActualDeliveryDate>\n" }
             if let deliverTo {
                 xml += "    <cac:DeliveryLocation><cbc:ID schemeID=\"0088\">\(deliverTo)</cbc:ID>"
                     + "</cac:DeliveryLocation>\n"
+            }
+            if let deliverToName {
+                xml += "    <cac:DeliveryParty><cac:PartyName><cbc:Name>\(escaped(deliverToName))</cbc:Name>"
+                    + "</cac:PartyName></cac:DeliveryParty>\n"
             }
             xml += "  </cac:Delivery>\n"
         }

@@ -52,14 +52,15 @@ private func subtotal(
         fileLine: fileLine)
 }
 
-/// Feeds `lines` then finishes with `settlement`, returning the error if any.
+/// Feeds `lines` then finishes with `settlement` in `currency`, returning the error if any.
 private func check(
-    _ lines: [SupplierDocumentLine], _ settlement: DocumentSettlement, kind: SupplierDocumentKind = .invoice
+    _ lines: [SupplierDocumentLine], _ settlement: DocumentSettlement, kind: SupplierDocumentKind = .invoice,
+    currency: String? = "EUR"
 ) -> SupplierDocumentError? {
     var arithmetic = DocumentArithmetic(file: "supplier.xml", kind: kind)
     do {
         for line in lines { try arithmetic.add(line) }
-        try arithmetic.finish(settlement)
+        try arithmetic.finish(settlement, currency: currency)
         return nil
     } catch {
         return error
@@ -470,26 +471,53 @@ private func goodSettlement() -> DocumentSettlement {
             error?.message
                 == "BT-117 (VAT category tax amount) for VAT S 5.5 %: 100.00 × 5.5 % = 5.50 "
                 + "but the breakdown says 5.48")
-        // Rule 4 as specified: a VAT amount whose value is a whole number (5.00, the way "5.00" is
-        // read) tolerates half a unit, 0.50. The previous expectation (5.00 refused) no longer holds;
-        // 4.49 is still refused.
-        #expect(check([], withVAT("5.00", inclusive: "105.00")) == nil)
-        #expect(check([], withVAT("4.49", inclusive: "104.49"))?.message.hasSuffix("says 4.49") == true)
+        // A VAT amount printed "5.00" (read as the whole number 5) counts as printed with cents in
+        // EUR: 0.01, so 5.00 is refused; only a currency without minor unit tolerates half a unit.
+        let whole = check([], withVAT("5.00", inclusive: "105.00"))
+        #expect(whole?.line == 80)
+        #expect(
+            whole?.message
+                == "BT-117 (VAT category tax amount) for VAT S 5.5 %: 100.00 × 5.5 % = 5.50 "
+                + "but the breakdown says 5.00")
+        let noCurrency = check([], withVAT("5.00", inclusive: "105.00"), currency: nil)
+        #expect(noCurrency?.message.hasSuffix("says 5.00") == true)
+        // In forints, half a unit: 5 passes, 4.49 (printed with cents: 0.01) does not.
+        #expect(check([], withVAT("5.00", inclusive: "105.00"), currency: "HUF") == nil)
+        let forints = check([], withVAT("4.49", inclusive: "104.49"), currency: "HUF")
+        #expect(forints?.message.hasSuffix("says 4.49") == true)
     }
 
     // MARK: - Rule 1: a rounded net price is tolerated per unit
 
     @Test func halfUnitIsHalfTheLastDecimalShownWithAtLeastCents() {
-        let cases: [(String, String)] = [
-            ("4.10", "0.005"), ("4.1", "0.005"), ("9.95", "0.005"), ("0.5", "0.005"), ("-4.10", "0.005"),
-            ("1.005", "0.0005"), ("0.1212", "0.00005"), ("3.3333", "0.00005"), ("0.0088", "0.00005"),
-            // A whole number (HUF prices: the corpus prints 36109.00 for a price in forints).
-            ("36109", "0.5"), ("36109.00", "0.5"), ("-25", "0.5"), ("0", "0.5"),
+        // (price, half unit, half unit in a currency without minor unit)
+        let cases: [(String, String, String)] = [
+            ("4.10", "0.005", "0.005"), ("4.1", "0.005", "0.005"), ("9.95", "0.005", "0.005"),
+            ("0.5", "0.005", "0.005"), ("-4.10", "0.005", "0.005"), ("1.005", "0.0005", "0.0005"),
+            ("0.1212", "0.00005", "0.00005"), ("3.3333", "0.00005", "0.00005"), ("0.0088", "0.00005", "0.00005"),
+            // A whole number counts as printed with cents (25.00: Decimal keeps no trailing zeros),
+            // unless the currency has no minor unit (HUF: the corpus prints 36109.00 for forints).
+            ("36109", "0.005", "0.5"), ("36109.00", "0.005", "0.5"), ("25", "0.005", "0.5"),
+            ("-25", "0.005", "0.5"), ("0", "0.005", "0.5"),
             // At most 8 decimals are looked at.
-            ("0.12345678", "0.000000005"), ("0.123456789", "0.000000005"),
+            ("0.12345678", "0.000000005", "0.000000005"), ("0.123456789", "0.000000005", "0.000000005"),
         ]
-        for (price, half) in cases {
+        for (price, half, wholeUnitHalf) in cases {
             #expect(DocumentArithmetic.halfUnit(of: dec(price)) == dec(half), "halfUnit(\(price))")
+            #expect(
+                DocumentArithmetic.halfUnit(of: dec(price), wholeUnits: false) == dec(half), "halfUnit(\(price))")
+            #expect(
+                DocumentArithmetic.halfUnit(of: dec(price), wholeUnits: true) == dec(wholeUnitHalf),
+                "halfUnit(\(price), wholeUnits: true)")
+        }
+    }
+
+    @Test func wholeUnitCurrenciesAreThoseWithoutMinorUnit() {
+        for currency in ["HUF", "JPY", "KRW", "ISK", "CLP", "XOF"] {
+            #expect(DocumentArithmetic.wholeUnitCurrencies.contains(currency), "\(currency)")
+        }
+        for currency in ["EUR", "SEK", "NOK", "DKK", "CHF", "GBP", "USD"] {
+            #expect(!DocumentArithmetic.wholeUnitCurrencies.contains(currency), "\(currency)")
         }
     }
 
@@ -516,7 +544,9 @@ private func goodSettlement() -> DocumentSettlement {
         // 4 decimals: 1000 × 0.1212 = 121.20, 0.01 + 1000 × 0.00005 = 0.06.
         try arithmetic.add(line(1, "1000", "0.1212", "121.26"))
         try arithmetic.add(line(2, "1000", "0.1212", "121.14"))
-        // A whole price (forints): 3 × 36109 = 108327, 0.01 + 3 × 0.5 = 1.51.
+        // A whole price counts as printed with cents: 3 × 36109 = 108327, 0.01 + 3 × 0.005 = 0.025. Lines
+        // 3 and 4 only add up with half a unit (forints: 0.01 + 3 × 0.5 = 1.51): add() accepts them,
+        // finish() decides by the currency (see wholeUnitPriceIsJudgedByTheCurrency).
         try arithmetic.add(line(3, "3", "36109", "108328.51"))
         try arithmetic.add(line(4, "3", "36109", "108325.49"))
         // A negative quantity counts by its size: −20 × 4.10 = −82.00, 0.11.
@@ -535,6 +565,53 @@ private func goodSettlement() -> DocumentSettlement {
             #expect(error?.message == "line 9 (id '9'): \(formula) but the line amount is \(amount)")
         }
         #expect(arithmetic.lineCount == 5)
+        // Within 0.025 of 108327: adds up in any currency.
+        var cents = DocumentArithmetic(file: "f", kind: .invoice)
+        try cents.add(line(1, "3", "36109", "108327.02"))
+        try cents.finish(DocumentSettlement(), currency: "EUR")
+        let error = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.finish(DocumentSettlement(), currency: "EUR")
+        }
+        #expect(error?.message == "line 3 (id '3'): 3 × 36109.00 = 108327.00 but the line amount is 108328.51")
+        try arithmetic.finish(DocumentSettlement(), currency: "HUF")
+    }
+
+    @Test func wholeUnitPriceIsJudgedByTheCurrency() throws {
+        // 10 × 25.00 = 250.00 billed 255.00: 0.01 + 10 × 0.005 = 0.06 for a price with cents (EUR),
+        // 0.01 + 10 × 0.5 = 5.01 for a price in whole yen. add() cannot tell (a CII file gives its
+        // currency after the lines): it keeps the line, and finish() refuses it unless the
+        // currency has no minor unit.
+        let lines = [line(1, "10", "25.00", "255.00", vat: "S", "10")]
+        var settlement = DocumentSettlement()
+        settlement.vatBreakdown = [subtotal("S", "10", "255", "26", at: 80)]
+        settlement.totals = totals(lines: "255", exclusive: "255", vat: "26", inclusive: "281", payable: "281")
+        var arithmetic = DocumentArithmetic(file: "supplier.xml", kind: .invoice)
+        try arithmetic.add(lines[0])
+        #expect(arithmetic.lineCount == 1)
+        #expect(arithmetic.lineNetTotal == dec("255.00"))
+        for currency: String? in ["EUR", "eur", "SEK", nil] {
+            let error = #expect(throws: SupplierDocumentError.self) {
+                try arithmetic.finish(settlement, currency: currency)
+            }
+            #expect(error?.code == .arithmetic)
+            #expect(error?.line == 11)
+            #expect(error?.file == "supplier.xml")
+            #expect(error?.message == "line 1 (id '1'): 10 × 25.00 = 250.00 but the line amount is 255.00")
+        }
+        // The same figures in yen or forints add up (VAT 25.50 printed 26: half a yen).
+        for currency in ["JPY", "jpy", "HUF"] {
+            #expect(check(lines, settlement, currency: currency) == nil, "\(currency)")
+        }
+        // A whole-unit currency widens the line tolerance to 5.01, no further: 255.02 is refused by add().
+        let over = check([line(1, "10", "25.00", "255.02", vat: "S", "10")], settlement, currency: "JPY")
+        #expect(over?.line == 11)
+        #expect(over?.message == "line 1 (id '1'): 10 × 25.00 = 250.00 but the line amount is 255.02")
+        // In EUR, the line within the cent tolerance passes.
+        var euro = settlement
+        euro.vatBreakdown = [subtotal("S", "10", "250.06", "25.01", at: 80)]
+        euro.totals = totals(
+            lines: "250.06", exclusive: "250.06", vat: "25.01", inclusive: "275.07", payable: "275.07")
+        #expect(check([line(1, "10", "25.00", "250.06", vat: "S", "10")], euro) == nil)
     }
 
     // MARK: - Rule 2: quantity and amount of opposite signs
@@ -609,36 +686,57 @@ private func goodSettlement() -> DocumentSettlement {
     // MARK: - Rule 4: VAT amounts rounded to whole units
 
     /// One line of `taxable` at S `rate` %, a breakdown printing `vat`, and BT-106/BT-110 to match.
-    private static func oneRate(_ taxable: String, _ rate: String, vat: String) -> SupplierDocumentError? {
+    private static func oneRate(
+        _ taxable: String, _ rate: String, vat: String, currency: String? = "EUR"
+    ) -> SupplierDocumentError? {
         var settlement = DocumentSettlement()
         settlement.vatBreakdown = [subtotal("S", rate, taxable, vat, at: 80)]
         settlement.totals = totals(lines: taxable, vat: vat)
-        return check([line(1, "1", taxable, taxable, vat: "S", rate)], settlement)
+        return check([line(1, "1", taxable, taxable, vat: "S", rate)], settlement, currency: currency)
     }
 
     @Test func wholeVATAmountToleratesHalfAUnit() {
-        // HUF: 108327 × 27 % = 29248.29, printed in whole forints as 29248.
-        #expect(Self.oneRate("108327", "27", vat: "29248") == nil)
+        // In a currency without minor unit only. HUF: 108327 × 27 % = 29248.29, printed in whole
+        // forints as 29248.
+        #expect(Self.oneRate("108327", "27", vat: "29248", currency: "HUF") == nil)
         // 1002 × 25 % = 250.50: 250 and 251 are both half a unit away.
-        #expect(Self.oneRate("1002", "25", vat: "250") == nil)
-        #expect(Self.oneRate("1002", "25", vat: "251") == nil)
+        #expect(Self.oneRate("1002", "25", vat: "250", currency: "HUF") == nil)
+        #expect(Self.oneRate("1002", "25", vat: "251", currency: "HUF") == nil)
         // 1001.96 × 25 % = 250.49: 250 passes (0.49), 251 does not (0.51).
-        #expect(Self.oneRate("1001.96", "25", vat: "250") == nil)
-        let error = Self.oneRate("1001.96", "25", vat: "251")
+        #expect(Self.oneRate("1001.96", "25", vat: "250", currency: "HUF") == nil)
+        let error = Self.oneRate("1001.96", "25", vat: "251", currency: "HUF")
         #expect(error?.line == 80)
         #expect(
             error?.message
                 == "BT-117 (VAT category tax amount) for VAT S 25 %: 1001.96 × 25 % = 250.49 "
                 + "but the breakdown says 251.00")
+        // The same whole VAT amounts in EUR (or with no currency) count as printed with cents: 0.01.
+        for currency: String? in ["EUR", nil] {
+            let forints = Self.oneRate("108327", "27", vat: "29248", currency: currency)
+            #expect(forints?.line == 80)
+            #expect(
+                forints?.message
+                    == "BT-117 (VAT category tax amount) for VAT S 27 %: 108327.00 × 27 % = 29248.29 "
+                    + "but the breakdown says 29248.00")
+            for (taxable, vat) in [("1002", "250"), ("1002", "251"), ("1001.96", "250")] {
+                let error = Self.oneRate(taxable, "25", vat: vat, currency: currency)
+                #expect(error?.message.hasSuffix("but the breakdown says \(vat).00") == true, "\(taxable) \(vat)")
+            }
+        }
+        // A whole VAT amount that is right to the cent still passes: 1000 × 25 % = 250.
+        #expect(Self.oneRate("1000", "25", vat: "250") == nil)
+        #expect(Self.oneRate("1000", "25", vat: "250.01") == nil)
+        #expect(Self.oneRate("1000", "25", vat: "250.02")?.message.hasSuffix("says 250.02") == true)
     }
 
-    @Test func vatAmountWithCentsKeepsOneCentPerLine() {
+    @Test(arguments: ["EUR", "HUF"])
+    func vatAmountWithCentsKeepsOneCentPerLine(_ currency: String) {
         // 1001.96 × 25 % = 250.49 printed with cents: 0.01 for the one line, whatever the currency.
-        #expect(Self.oneRate("1001.96", "25", vat: "250.50") == nil)
-        #expect(Self.oneRate("1001.96", "25", vat: "250.48") == nil)
-        let over = Self.oneRate("1001.96", "25", vat: "250.51")
+        #expect(Self.oneRate("1001.96", "25", vat: "250.50", currency: currency) == nil)
+        #expect(Self.oneRate("1001.96", "25", vat: "250.48", currency: currency) == nil)
+        let over = Self.oneRate("1001.96", "25", vat: "250.51", currency: currency)
         #expect(over?.message.hasSuffix("= 250.49 but the breakdown says 250.51") == true)
-        let under = Self.oneRate("1001.96", "25", vat: "250.47")
+        let under = Self.oneRate("1001.96", "25", vat: "250.47", currency: currency)
         #expect(under?.message.hasSuffix("= 250.49 but the breakdown says 250.47") == true)
     }
 
@@ -655,8 +753,58 @@ private func goodSettlement() -> DocumentSettlement {
         #expect(check(lines, breakdown("7.54")) == nil)
         #expect(check(lines, breakdown("7.48")) == nil)
         #expect(check(lines, breakdown("7.55"))?.message.hasSuffix("= 7.51 but the breakdown says 7.55") == true)
-        // Printed whole: 0.50 > 0.03, so 8 (0.49 away) passes and 7 (0.51 away) does not.
-        #expect(check(lines, breakdown("8")) == nil)
-        #expect(check(lines, breakdown("7"))?.message.hasSuffix("= 7.51 but the breakdown says 7.00") == true)
+        // Printed whole in EUR: still with cents, 0.03, so 8 (0.49 away) is refused.
+        #expect(check(lines, breakdown("8"))?.message.hasSuffix("= 7.51 but the breakdown says 8.00") == true)
+        // Printed whole in a currency without minor unit: 0.50 > 0.03, so 8 (0.49 away) passes and
+        // 7 (0.51 away) does not; a VAT amount with cents keeps the 0.03.
+        #expect(check(lines, breakdown("8"), currency: "HUF") == nil)
+        let seven = check(lines, breakdown("7"), currency: "HUF")
+        #expect(seven?.message.hasSuffix("= 7.51 but the breakdown says 7.00") == true)
+        #expect(check(lines, breakdown("7.54"), currency: "HUF") == nil)
+        #expect(check(lines, breakdown("7.55"), currency: "HUF")?.message.hasSuffix("says 7.55") == true)
+    }
+
+    // MARK: - Rule 3 and rule 1 together
+
+    @Test func ignoredBaseQuantityDoesNotDivideTheTolerance() throws {
+        var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
+        // 20 × 4.10 per 100 = 0.82; without the base 82.00 for 81.90 (the Factur-X rounded price):
+        // 0.01 + 20 × 0.005 = 0.11, not 0.01 + 20 / 100 × 0.005 = 0.011.
+        try arithmetic.add(line(1, "20", "4.10", "81.90", base: "100"))
+        try arithmetic.add(line(2, "20", "4.10", "82.11", base: "100"))
+        let over = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.add(line(3, "20", "4.10", "82.12", base: "100"))
+        }
+        #expect(over?.message == "line 3 (id '3'): 20 × 4.10 / 100 = 0.82 but the line amount is 82.12")
+        // A base below 1 no longer widens it: 2 × 9.95 per 0.5 = 39.80, without the base 19.90;
+        // 0.01 + 2 × 0.005 = 0.02, not 0.01 + 2 / 0.5 × 0.005 = 0.03.
+        try arithmetic.add(line(4, "2", "9.95", "19.92", base: "0.5"))
+        let wide = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.add(line(5, "2", "9.95", "19.93", base: "0.5"))
+        }
+        #expect(wide?.message == "line 5 (id '5'): 2 × 9.95 / 0.5 = 39.80 but the line amount is 19.93")
+        #expect(arithmetic.linesIgnoringBaseQuantity == [1, 2, 4])
+        #expect(arithmetic.lineCount == 3)
+        try arithmetic.finish(DocumentSettlement(), currency: "EUR")
+    }
+
+    @Test func ignoredBaseQuantityOfAWholeUnitPriceIsJudgedByTheCurrency() throws {
+        // 3 × 36109 per 36109 = 3.00; without the base 108327 for 108328: only with half a forint
+        // per unit, 0.01 + 3 × 0.5 = 1.51 (dividing by the base would leave 0.01).
+        var arithmetic = DocumentArithmetic(file: "f", kind: .invoice)
+        try arithmetic.add(line(1, "3", "36109", "108328", base: "36109"))
+        #expect(arithmetic.linesIgnoringBaseQuantity == [1])
+        #expect(arithmetic.lineCount == 1)
+        try arithmetic.finish(DocumentSettlement(), currency: "HUF")
+        let error = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.finish(DocumentSettlement(), currency: "EUR")
+        }
+        #expect(error?.message == "line 1 (id '1'): 3 × 36109.00 / 36109 = 3.00 but the line amount is 108328.00")
+        // 1.52 away: refused by add() whatever the currency.
+        let far = #expect(throws: SupplierDocumentError.self) {
+            try arithmetic.add(line(2, "3", "36109", "108328.52", base: "36109"))
+        }
+        #expect(far?.message == "line 2 (id '2'): 3 × 36109.00 / 36109 = 3.00 but the line amount is 108328.52")
+        #expect(arithmetic.linesIgnoringBaseQuantity == [1])
     }
 }

@@ -372,11 +372,26 @@ private func resolve(
         // C62 on a case mapping means one case (countCodesStandForOnePurchaseUnit converts it so), so its
         // price is a price per case and must be compared with the last one: ×6 is a pack size change
         // (the stock would otherwise get 10 000 g per C62 for what is now a sixth of the case).
-        withKnownIssue("LineResolver.priceJump compares only when both codes are count codes, not C62 vs XCS") {
-            let six = try resolve(documentLine("1", "C62", price: "129.60", amount: "129.60", seller: "MOZ-10"))
-            #expect(six.hold == .packSizeChanged)
-            let jump = try resolve(documentLine("1", "EA", price: "30.24", amount: "30.24", seller: "MOZ-10"))
-            #expect(jump.hold == .priceJump)
+        let six = try resolve(documentLine("1", "C62", price: "129.60", amount: "129.60", seller: "MOZ-10"))
+        #expect(six.hold == .packSizeChanged)
+        #expect(six.holdDetail == "129.6 per C62 after 21.6: ×6, the pack size probably changed")
+        let jump = try resolve(documentLine("1", "EA", price: "30.24", amount: "30.24", seller: "MOZ-10"))
+        #expect(jump.hold == .priceJump)
+        #expect(jump.holdDetail == "30.24 per EA after 21.6 (+40 %)")
+        // The other count codes that are not packages (XPP is one: held by the pack size check).
+        for code in ["H87", "NAR"] {
+            let line = try resolve(documentLine("1", code, price: "129.60", amount: "129.60", seller: "MOZ-10"))
+            #expect(line.hold == .packSizeChanged, "\(code)")
+            #expect(line.holdDetail == "129.6 per \(code) after 21.6: ×6, the pack size probably changed")
         }
+        // The price per base quantity is compared: 64.80 per 3 is 21.60 per case, no jump.
+        let perThree = try resolve(
+            documentLine("2", "H87", price: "64.80", base: "3", amount: "43.20", seller: "MOZ-10"))
+        #expect(perThree.hold == nil)
+        // The same price per case in a count code raises nothing, and the line is converted as one case.
+        let same = try resolve(documentLine("3", "C62", price: "21.60", amount: "64.80", seller: "MOZ-10"))
+        #expect(same.hold == nil)
+        #expect(same.quantityBase == 30_000)
+        #expect(same.movement == .receipt)
     }
 }

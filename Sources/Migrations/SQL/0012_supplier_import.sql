@@ -36,6 +36,7 @@ ALTER TABLE supplier_document
     ADD COLUMN despatch_reference text,
     ADD COLUMN preceding_invoice text,
     ADD COLUMN delivery_location text,
+    ADD COLUMN delivery_name text,
     ADD COLUMN seller jsonb,
     ADD COLUMN hold_reason text CONSTRAINT supplier_document_hold_reason_format CHECK (hold_reason ~ '^[a-z][a-z_]*$'),
     ADD COLUMN allowance_cents bigint,
