@@ -130,7 +130,9 @@ let package = Package(
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(
             name: "SupplierDocumentsTests",
-            dependencies: ["SupplierDocuments", "XML", "Domain", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "SupplierDocuments", "XML", "Domain", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "DomainTests",

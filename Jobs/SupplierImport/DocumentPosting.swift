@@ -160,7 +160,8 @@ enum DocumentPosting {
                     updated_at = now()
             """)
         guard moveStock else {
-            try insertPurchasePrices(session, documentID: documentID, shop: shop, day: day, runID: runID, priced: priced)
+            try insertPurchasePrices(
+                session, documentID: documentID, shop: shop, day: day, runID: runID, priced: priced)
             try recordPrices(session, documentID: documentID)
             return 0
         }

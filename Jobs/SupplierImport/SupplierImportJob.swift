@@ -154,7 +154,7 @@ public final class SupplierImportJob: Sendable {
     static func outcome(_ results: [SupplierFileResult], files: Int) -> JobOutcome {
         func count(_ outcome: SupplierFileResult.Outcome) -> Int { results.filter { $0.outcome == outcome }.count }
         let refused = count(.rejected) + count(.duplicate)
-        let held = results.filter { $0.status == "held" }.count
+        let held = results.filter { $0.outcome == .held }.count
         let counts = [
             "files": files, "documents_imported": count(.imported), "documents_held": held,
             "documents_released": count(.released), "files_duplicate": count(.duplicate),

@@ -182,17 +182,19 @@ public enum SupplierItemMapper {
         let firstLine = text.prefix { $0 != "\n" }
         let delimiter: UnicodeScalar = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
         let reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true, delimiter: delimiter)
+        // Column names are matched case-insensitively ("Supplier" is supplier).
         let header = (reader.headerRow ?? []).map { $0.lowercased() }
+        let columns = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         for required in ["supplier", "ingredient"] where !header.contains(required) {
             throw SupplierItemMappingError(message: "\(path): the header has no '\(required)' column")
         }
         var mappings: [SupplierItemMapping] = []
         var rowNumber = 1
-        while reader.next() != nil {
+        while let row = reader.next() {
             rowNumber += 1
             func field(_ name: String) -> String? {
-                guard let value = reader[name], !value.isEmpty else { return nil }
-                return value
+                guard let index = columns[name], index < row.count, !row[index].isEmpty else { return nil }
+                return row[index]
             }
             let effect = field("stock_effect").map { $0.lowercased() } ?? "ingredient"
             guard let stockEffect = SupplierItemRecord.StockEffect(rawValue: effect) else {

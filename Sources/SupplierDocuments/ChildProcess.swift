@@ -167,7 +167,15 @@ enum ChildProcess {
         let argv = [executable] + arguments
         let copies = argv.map { strdup($0) }
         defer { copies.forEach { free($0) } }
-        let status = posix_spawn(&pid, executable, &actions, &attributes, copies + [nil], environ)
+        // ETXTBSY: another thread of this process forked while a file it had just written was
+        // still open for writing (a script, in tests); the descriptor closes within moments.
+        var status = posix_spawn(&pid, executable, &actions, &attributes, copies + [nil], environ)
+        var attempts = 1
+        while status == ETXTBSY, attempts < 50 {
+            usleep(20_000)
+            attempts += 1
+            status = posix_spawn(&pid, executable, &actions, &attributes, copies + [nil], environ)
+        }
         guard status == 0 else { throw StartError(executable: executable, code: status) }
         return pid
     }

@@ -25,9 +25,11 @@ public enum SupplierDocumentReader {
         onLine: (SupplierDocumentLine, SupplierDocumentHeader) throws -> Void
     ) throws -> ReadDocument {
         let name = displayName ?? path
-        let root = try detectRoot { () throws(XMLError) in try XMLStreamReader(file: path) }
+        let root = try detectRoot { () throws(XMLError) in try XMLStreamReader(file: path, name: name) }
         let schema = try schemas.schema(for: root)
-        let reader = try open(name: name) { () throws(XMLError) in try XMLStreamReader(file: path, schema: schema) }
+        let reader = try open(name: name) { () throws(XMLError) in
+            try XMLStreamReader(file: path, name: name, schema: schema)
+        }
         return try extract(reader, root: root, fromPDF: false, name: name, onLine: onLine)
     }
 

@@ -1,7 +1,7 @@
 import CLibXML2
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A forward-only, constant-memory XML reader (libxml2's `xmlTextReader`), optionally validating
@@ -28,16 +28,20 @@ public final class XMLStreamReader {
     /// For readers over memory: the bytes libxml2 reads from, kept alive as long as the reader.
     private let buffer: UnsafeMutableBufferPointer<CChar>?
     private var names: [UnsafeRawPointer: String] = [:]
+    /// The file read, if any (for the DTD line lookup).
+    private let path: String?
     /// The name the document was read from, used in errors.
     public let name: String
 
     /// Reads a file, validating against `schema` when given.
-    public convenience init(file path: String, schema: XMLSchemaSet? = nil) throws(XMLError) {
+    /// Reads a file, validating against `schema` when given; `name` (default: the path) appears
+    /// in errors.
+    public convenience init(file path: String, name: String? = nil, schema: XMLSchemaSet? = nil) throws(XMLError) {
         XMLLibrary.initialize()
         guard let reader = xmlReaderForFile(path, nil, ParsedXMLDocument.hardenedOptions) else {
-            throw XMLError(.unreadable, file: path, line: 0, message: "cannot open the file")
+            throw XMLError(.unreadable, file: name ?? path, line: 0, message: "cannot open the file")
         }
-        try self.init(reader: reader, buffer: nil, name: path, schema: schema)
+        try self.init(reader: reader, buffer: nil, path: path, name: name ?? path, schema: schema)
     }
 
     /// Reads bytes held in memory (e.g. an XML extracted from a PDF); `name` appears in errors.
@@ -54,13 +58,15 @@ public final class XMLStreamReader {
             buffer.deallocate()
             throw XMLError(.unreadable, file: name, line: 0, message: "out of memory")
         }
-        try self.init(reader: reader, buffer: buffer, name: name, schema: schema)
+        try self.init(reader: reader, buffer: buffer, path: nil, name: name, schema: schema)
     }
 
     private init(
-        reader: xmlTextReaderPtr, buffer: UnsafeMutableBufferPointer<CChar>?, name: String, schema: XMLSchemaSet?
+        reader: xmlTextReaderPtr, buffer: UnsafeMutableBufferPointer<CChar>?, path: String?, name: String,
+        schema: XMLSchemaSet?
     ) throws(XMLError) {
         self.reader = reader
+        self.path = path
         self.buffer = buffer
         self.name = name
         let collector = ErrorCollector(file: name)
@@ -142,7 +148,8 @@ public final class XMLStreamReader {
     public var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
 
     /// The current node's line in the file; where the node has none (a DTD), the line the parser
-    /// has reached, which runs ahead of the node by up to a read buffer.
+    /// has reached, which runs ahead of the node by up to a read buffer. For an element whose
+    /// start tag spans several lines, libxml2 gives the line of its closing `>`.
     public var line: Int {
         if let node = xmlTextReaderCurrentNode(reader) {
             let line = xmlGetLineNo(node)
@@ -190,7 +197,7 @@ public final class XMLStreamReader {
             count = min(buffer.count, prefix.count)
             for index in 0..<count { prefix[index] = UInt8(bitPattern: buffer[index]) }
         } else {
-            guard let file = fopen(name, "rb") else { return nil }
+            guard let path, let file = fopen(path, "rb") else { return nil }
             count = fread(&prefix, 1, prefix.count, file)
             fclose(file)
         }

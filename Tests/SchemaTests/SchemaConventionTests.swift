@@ -110,8 +110,8 @@ import Testing
                 """)
             #expect(
                 ledgers == [
-                    "order_event", "order_line", "order_line_modifier", "payment", "processor_transaction", "refund",
-                    "stock_movement",
+                    "order_event", "order_line", "order_line_modifier", "payment", "processor_transaction",
+                    "purchase_price", "refund", "stock_movement",
                 ])
         }
     }

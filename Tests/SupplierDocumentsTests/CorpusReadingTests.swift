@@ -39,6 +39,5 @@ import Testing
         #expect(!document.header.number.isEmpty)
         #expect(document.header.issueDate != nil)
         #expect(document.lineCount == lines.count)
-        print("DUMP \(relative): \(document.header.kind) \(document.header.number) profile=\(document.header.profile ?? "-") seller=\(document.header.seller.name ?? "-") vat=\(document.header.seller.vatID ?? "-") siren=\(document.header.seller.siren ?? "-") buyerRef=\(document.header.buyerReference ?? "-") loc=\(document.header.deliveryLocation?.id ?? "-") deliv=\(document.header.deliveryDate?.isoString ?? "-") cur=\(document.header.currency ?? "-") lines=\(lines.count) totals=\(document.settlement.totals.lineTotal.map { "\($0)" } ?? "-")/\(document.settlement.totals.taxTotal.map { "\($0)" } ?? "-")/\(document.settlement.totals.payable.map { "\($0)" } ?? "-") vat=\(document.settlement.vatBreakdown.count) ac=\(document.settlement.allowanceCharges.count) first=\(lines.first.map { "\($0.quantity) \($0.unitCode) \($0.netPrice.map { "\($0)" } ?? "-") \($0.netAmount.map { "\($0)" } ?? "-") \($0.sellerItemID ?? "-") \($0.gtin ?? "-") \($0.vatCategory ?? "-")/\($0.vatPercent.map { "\($0)" } ?? "-") @\($0.fileLine)" } ?? "-")")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import SupplierDocuments
 import Testing
+
+@testable import SupplierDocuments
 
 /// An exact decimal from its text (never through a `Double` literal).
 private func dec(_ text: String) -> Decimal {

@@ -1,7 +1,8 @@
 import Domain
 import Foundation
-@testable import SupplierDocuments
 import Testing
+
+@testable import SupplierDocuments
 
 /// An exact decimal from its text.
 private func number(_ text: String) -> Decimal {

@@ -21,7 +21,8 @@ import XML
         }
         #expect(error.file == "broken.xml")
         #expect(error.line == 3)
-        #expect(error.description.hasPrefix("broken.xml:3: "))
+        #expect(error.column == 5)
+        #expect(error.description.hasPrefix("broken.xml:3:5: "))
     }
 
     @Test func externalEntityIsNeverExpanded() throws {

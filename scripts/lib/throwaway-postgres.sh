@@ -33,7 +33,7 @@ ocpizza_throwaway_pg_start() {
   }
   # Tests open many short connections in parallel; durability is irrelevant for a throwaway server.
   "${run[@]}" "$bindir/pg_ctl" -D "$OCPIZZA_TEST_PGROOT/data" -l "$OCPIZZA_TEST_PGROOT/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $OCPIZZA_TEST_PGROOT -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-c listen_addresses='' -k $OCPIZZA_TEST_PGROOT -c max_connections=1000 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || {
     cat "$OCPIZZA_TEST_PGROOT/server.log" >&2
     return 1
