@@ -53,6 +53,9 @@ COMMENT ON COLUMN supplier_document.hold_reason IS
 COMMENT ON COLUMN supplier_document.seller IS 'the seller as the document names it (name, VAT id, SIREN, GLN), to add or map a supplier';
 COMMENT ON COLUMN supplier_document.despatch_reference IS
     'BT-16 on an invoice: the despatch advice it bills (whose lines already posted the goods)';
+-- The import's conflict check looks a number up among live and recorded documents alike (the
+-- unique index of 0005 covers live ones only).
+CREATE INDEX supplier_document_number_idx ON supplier_document (supplier_id, kind, lower(number));
 CREATE INDEX supplier_document_despatch_reference_idx ON supplier_document (supplier_id, despatch_reference)
     WHERE despatch_reference IS NOT NULL;
 
