@@ -62,6 +62,9 @@ struct Demo: AsyncParsableCommand {
                 let seeded = try await DemoChain.seed(conninfo: conninfo, demo: true, logger: logger)
                 let endDate = HistoryGenerator.lastClosedBusinessDate()
                 let supplierInbox = environment.varDirectory + "/inbox/supplier"
+                // The last week's deliveries arrive as files (every supplier delivers at least
+                // weekly: UBL, CII and Factur-X XML alike), imported by the nightly run below.
+                let filedFrom = CalendarDate(endDate.adding(days: -6))
                 let runner = environment.jobRunner(conninfo: conninfo)
                 let history = try await runner.run(
                     JobRequest(
@@ -73,7 +76,7 @@ struct Demo: AsyncParsableCommand {
                         .generate(
                             HistoryGenerator.Options(
                                 shops: DemoData.embedded.shops.count, days: days, seed: seed, endDate: endDate,
-                                supplierInbox: supplierInbox, filedDeliveriesFrom: CalendarDate(endDate)),
+                                supplierInbox: supplierInbox, filedDeliveriesFrom: filedFrom),
                             progress: context.progress)
                     return JobOutcome(
                         counts: report.rows.merging([
