@@ -100,3 +100,13 @@ extension CalendarDate {
         self = value
     }
 }
+
+extension LocalDate {
+    /// The domain date for a database `date`: the inverse of `CalendarDate(_: LocalDate)`.
+    init(_ date: CalendarDate) {
+        guard let value = try? LocalDate(year: date.year, month: date.month, day: date.day) else {
+            preconditionFailure("\(date) is a valid CalendarDate, so it is a valid LocalDate")
+        }
+        self = value
+    }
+}

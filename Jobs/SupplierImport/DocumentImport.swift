@@ -78,7 +78,8 @@ final class DocumentImport {
         try stage(line)
     }
 
-    /// Called once the whole file has been read and validated. Returns the document's id.
+    /// Called once the whole file has been read and validated: checks the totals, writes the
+    /// buffered lines, decides the document's fate and posts it. Returns what was decided.
     func finish(_ read: ReadDocument) throws -> (PreparedDocument, DocumentDisposition) {
         if arithmetic == nil { arithmetic = DocumentArithmetic(file: file, kind: read.header.kind) }
         if read.header.kind != .despatchAdvice {
@@ -227,9 +228,7 @@ struct DocumentTotalsCents {
     }
 
     static func cents(_ amount: Decimal, file: String) throws(SupplierDocumentError) -> Int64 {
-        var scaled = amount * 100
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        let rounded = (amount * 100).roundedHalfUp(places: 0)
         guard let cents = Int64(exactly: NSDecimalNumber(decimal: rounded).int64Value), Decimal(cents) == rounded
         else {
             throw SupplierDocumentError(.badValue, file: file, "the amount \(amount) is too large")

@@ -171,12 +171,3 @@ struct HeldConflict: Error, CustomStringConvertible {
         "held document #\(documentID) (\(number)) has the number of another document of the same supplier"
     }
 }
-
-extension LocalDate {
-    init(_ date: CalendarDate) {
-        guard let value = try? LocalDate(year: date.year, month: date.month, day: date.day) else {
-            preconditionFailure("\(date) is a valid CalendarDate, so it is a valid LocalDate")
-        }
-        self = value
-    }
-}

@@ -92,12 +92,7 @@ enum LineRow {
         ]
     }
 
-    static func rounded(_ value: Decimal, places: Int) -> Decimal {
-        var input = value
-        var output = Decimal()
-        NSDecimalRound(&output, &input, places, .plain)
-        return output
-    }
+    static func rounded(_ value: Decimal, places: Int) -> Decimal { value.roundedHalfUp(places: places) }
 
     /// Plain decimal text (Decimal's description never uses an exponent), as numeric input wants it.
     static func text(_ value: Decimal) -> String { value.description }

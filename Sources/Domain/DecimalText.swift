@@ -129,6 +129,10 @@ enum Rounding {
 }
 
 extension Decimal {
+    /// Rounded HALF-UP (away from zero on an exact half: 2.5 → 3, −2.5 → −3) to `places`
+    /// decimals: the product's one rounding rule, for amounts, prices and quantities alike.
+    public func roundedHalfUp(places: Int) -> Decimal { Rounding.halfUp(self, places: places) }
+
     /// Parses a machine-format decimal exactly ("12.50", "-3.3333", "+7", "5." and ".5" as XML
     /// Schema's `xs:decimal` allows), or returns nil. No grouping, no comma, no exponent, at most
     /// 38 significant digits: a supplier file's numbers are never guessed.

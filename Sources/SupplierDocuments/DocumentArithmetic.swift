@@ -371,12 +371,7 @@ public struct DocumentArithmetic: Sendable {
         return Decimal(sign: .plus, exponent: -shown, significand: 5) / 10
     }
 
-    static func rounded(_ value: Decimal, places: Int) -> Decimal {
-        var input = value
-        var output = Decimal()
-        NSDecimalRound(&output, &input, places, .plain)
-        return output
-    }
+    static func rounded(_ value: Decimal, places: Int) -> Decimal { value.roundedHalfUp(places: places) }
 
     /// 0.01 per rounded amount added, at least 0.01.
     private static func tolerance(lines: Int) -> Decimal { cent * Decimal(max(lines, 1)) }
@@ -387,12 +382,7 @@ public struct DocumentArithmetic: Sendable {
     }
 
     /// `value` to 2 decimals HALF-UP, away from zero on an exact half (`.plain`).
-    static func rounded(_ value: Decimal) -> Decimal {
-        var input = value
-        var output = Decimal()
-        NSDecimalRound(&output, &input, 2, .plain)
-        return output
-    }
+    static func rounded(_ value: Decimal) -> Decimal { value.roundedHalfUp(places: 2) }
 
     /// An amount for a message, with at least 2 decimals ("19.90", "-8.79", "0.125").
     static func figure(_ value: Decimal) -> String {

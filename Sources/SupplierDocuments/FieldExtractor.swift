@@ -66,11 +66,16 @@ struct FieldExtractor {
     private static let skipped: Set<String> = [
         "UBLExtensions", "Signature", "EmbeddedDocumentBinaryObject", "AttachmentBinaryObject",
     ]
-    private static let withAttributes: Set<String> = [
-        "ID", "CompanyID", "EndpointID", "GlobalID", "URIID", "InvoicedQuantity", "CreditedQuantity",
-        "DeliveredQuantity", "BilledQuantity", "BaseQuantity", "BasisQuantity", "TaxAmount", "TaxTotalAmount",
-        "DateTimeString",
+    /// The attribute each element needs, if any (read only then: every read allocates).
+    private static let neededAttribute: [String: Attribute] = [
+        "ID": .schemeID, "CompanyID": .schemeID, "EndpointID": .schemeID, "GlobalID": .schemeID,
+        "URIID": .schemeID, "InvoicedQuantity": .unitCode, "CreditedQuantity": .unitCode,
+        "DeliveredQuantity": .unitCode, "BilledQuantity": .unitCode, "BaseQuantity": .unitCode,
+        "BasisQuantity": .unitCode, "TaxAmount": .currencyID, "TaxTotalAmount": .currencyID,
+        "DateTimeString": .format,
     ]
+
+    enum Attribute { case schemeID, unitCode, currencyID, format }
 
     mutating func start(_ reader: XMLStreamReader) {
         let name = reader.localName
@@ -84,11 +89,13 @@ struct FieldExtractor {
         let depth = stack.count - 1
         if Self.skipped.contains(name) {
             skipDepth = depth
-        } else if Self.withAttributes.contains(name) {
-            leaf.unitCode = reader.attribute("unitCode")
-            leaf.schemeID = reader.attribute("schemeID")
-            leaf.currencyID = reader.attribute("currencyID")
-            leaf.format = reader.attribute("format")
+        } else if let needed = Self.neededAttribute[name] {
+            switch needed {
+            case .schemeID: leaf.schemeID = reader.attribute("schemeID")
+            case .unitCode: leaf.unitCode = reader.attribute("unitCode")
+            case .currencyID: leaf.currencyID = reader.attribute("currencyID")
+            case .format: leaf.format = reader.attribute("format")
+            }
         }
         attributes.append(leaf)
         if skipDepth == nil { opened(name, depth: depth, fileLine: leaf.line) }

@@ -237,7 +237,7 @@ public enum LineResolver {
         guard ratio > 1 + threshold || ratio < 1 / (1 + threshold) else { return nil }
         let text = "\(perUnit) per \(unitCode) after \(last)"
         let factor = ratio >= 1 ? ratio : 1 / ratio
-        let whole = rounded(factor, places: 0)
+        let whole = factor.roundedHalfUp(places: 0)
         if whole >= 2, abs(factor - whole) <= whole * Decimal(5) / 100 {
             return (.packSizeChanged, "\(text): ×\(ratio >= 1 ? "" : "1/")\(whole), the pack size probably changed")
         }
@@ -245,16 +245,8 @@ public enum LineResolver {
     }
 
     static func percent(_ change: Decimal) -> String {
-        let value = rounded(change * 100, places: 1)
+        let value = (change * 100).roundedHalfUp(places: 1)
         return (value > 0 ? "+" : "") + "\(value) %"
-    }
-
-    /// Half-up (away from zero on .5), as everywhere in this product.
-    static func rounded(_ value: Decimal, places: Int) -> Decimal {
-        var input = value
-        var output = Decimal()
-        NSDecimalRound(&output, &input, places, .plain)
-        return output
     }
 
     static func looksLikeDeposit(_ name: String?) -> Bool {
