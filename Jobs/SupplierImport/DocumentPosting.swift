@@ -22,7 +22,8 @@ struct DocumentDisposition: Sendable, Equatable {
         guard supplierKnown else {
             return DocumentDisposition(
                 status: "held", holdReason: "unknown_supplier",
-                note: "the seller matches no supplier: add it (VAT id, SIREN or GLN), then run import-supplier again",
+                note: "the seller matches no supplier: add it (ocpizza suppliers add --from-document ID), then run "
+                    + "import-supplier again",
                 posts: false)
         }
         if profileHasNoLines || lineCount == 0 {

@@ -6,7 +6,7 @@ import SupplierDocuments
 /// The suppliers and shops a document can name, loaded once per run (a few hundred rows), and
 /// the rules that tell which one a document means. Nothing is guessed: an ambiguous match is
 /// no match, and the document is held.
-struct PartyDirectory: Sendable {
+public struct PartyDirectory: Sendable {
     struct Supplier: Sendable {
         var id: Int64
         var name: String
@@ -92,7 +92,8 @@ struct PartyDirectory: Sendable {
         return nil
     }
 
-    static func compact(_ vat: String) -> String {
+    /// A VAT number as stored: upper case, without spaces, dots or dashes.
+    public static func compact(_ vat: String) -> String {
         vat.uppercased().filter { !$0.isWhitespace && $0 != "." && $0 != "-" }
     }
 }

@@ -16,7 +16,8 @@ struct OCPizza: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Demo.self, Nightly.self, ImportSupplier.self, SupplierItems.self, SupplierDocumentsCommand.self,
+            Demo.self, Nightly.self, ImportSupplier.self, Suppliers.self, SupplierItems.self,
+            SupplierDocumentsCommand.self,
             JobsCommand.self, Database.self, DevDatabase.self, Maintenance.self, Check.self,
         ]
     )

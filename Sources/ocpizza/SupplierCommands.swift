@@ -257,3 +257,96 @@ struct SupplierDocumentsCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `ocpizza suppliers add|list`: what a document held as `unknown_supplier` waits for.
+struct Suppliers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add and list suppliers (documents of an unknown seller are held until it is added).",
+        subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a supplier, typed in or taken from a held document's seller (--from-document).",
+            discussion: "Then run `ocpizza import-supplier`: the documents held for it are taken up again.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Take name, VAT id, SIREN and GLN from this supplier document's seller.") var fromDocument: Int64?
+        @Option(help: "Legal name.") var name: String?
+        @Option(help: "Intra-EU VAT number, e.g. FR51412357683.") var vatId: String?
+        @Option(help: "SIREN (9 digits).") var siren: String?
+        @Option(help: "GLN (13 digits).") var gln: String?
+        @Option(help: "E-mail address.") var email: String?
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func validate() throws {
+            guard fromDocument != nil || name != nil else {
+                throw ValidationError("give --name (or --from-document ID)")
+            }
+        }
+
+        func run() async throws {
+            let command = self
+            try await CommandRunner.run(options, command: "suppliers add") { environment in
+                let (connection, _) = try await environment.connect()
+                defer { Task { await connection.close() } }
+                do {
+                    let (id, supplier) = try await connection.withSession { session -> (Int64, NewSupplier) in
+                        var supplier =
+                            try command.fromDocument.map { try SupplierRegistry.seller(ofDocument: $0, in: session) }
+                            ?? NewSupplier(name: command.name ?? "")
+                        if let name = command.name { supplier.name = name }
+                        if let vat = command.vatId { supplier.vatID = PartyDirectory.compact(vat) }
+                        if let siren = command.siren { supplier.siren = siren }
+                        if let gln = command.gln { supplier.gln = gln }
+                        supplier.email = command.email ?? supplier.email
+                        return (try SupplierRegistry.add(supplier, in: session), supplier)
+                    }
+                    if command.json {
+                        struct Added: Encodable {
+                            var id: Int64
+                            var supplier: NewSupplier
+                        }
+                        try printJSON(Added(id: id, supplier: supplier))
+                    } else {
+                        print(
+                            "supplier #\(id) added: \(supplier.name), VAT \(supplier.vatID ?? "-"), SIREN "
+                                + "\(supplier.siren ?? "-"), GLN \(supplier.gln ?? "-")")
+                        print("Run `ocpizza import-supplier` to take up the documents held for it.")
+                    }
+                    return .success
+                } catch let error as SupplierItemMappingError {
+                    environment.logger.error("\(error)")
+                    return .inputsRejected
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the suppliers.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await CommandRunner.run(options, command: "suppliers list") { environment in
+                let (connection, _) = try await environment.connect()
+                defer { Task { await connection.close() } }
+                let rows = try await connection.withSession { session in
+                    try session.query(
+                        """
+                        SELECT s.id, s.name, coalesce(s.vat_id, '-') AS vat, coalesce(s.siren, '-') AS siren,
+                               coalesce(s.gln, '-') AS gln,
+                               (SELECT count(*) FROM supplier_item i WHERE i.supplier_id = s.id AND i.active)::text AS items
+                        FROM supplier s ORDER BY s.name
+                        """
+                    ).map { row in
+                        [
+                            "#\(try row.decode("id", as: Int64.self))", try row.decode("name"), try row.decode("vat"),
+                            try row.decode("siren"), try row.decode("gln"), try row.decode("items"),
+                        ]
+                    }
+                }
+                print(Table.render(header: ["id", "name", "VAT", "SIREN", "GLN", "items"], rows: rows))
+                return .success
+            }
+        }
+    }
+}
