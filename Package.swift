@@ -59,6 +59,8 @@ let package = Package(
 
         // MARK: Domain (pure Swift: no I/O, no database)
         .target(name: "Domain"),
+        // The ordering endpoint's parts that need no HTTP server (API keys, for now).
+        .target(name: "Ordering", dependencies: ["Postgres", "Checksums"]),
         // Supplier e-invoices (UBL 2.1, CII D16B, Factur-X): reading, checking. The official XSDs
         // are vendored, unmodified, in Sources/SupplierDocuments/Schemas (see its README).
         .target(
@@ -100,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "ocpizza",
             dependencies: [
-                "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs", "DemoChain",
+                "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs", "DemoChain", "Ordering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -128,6 +130,7 @@ let package = Package(
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "OrderingTests", dependencies: ["Ordering", "Checksums", "Postgres", "TestSupport"]),
         .testTarget(
             name: "SupplierDocumentsTests",
             dependencies: [

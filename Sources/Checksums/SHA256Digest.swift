@@ -39,13 +39,23 @@ public final class SHA256Digest {
     }
 
     /// The lower-case hex digest (64 characters). The digest cannot be updated afterwards.
-    public func finalize() -> String {
+    public func finalize() -> String { Self.hex(finalizeBytes()) }
+
+    /// The 32 bytes of the digest. The digest cannot be updated afterwards.
+    public func finalizeBytes() -> [UInt8] {
         precondition(!finished, "SHA256Digest.finalize called twice")
         finished = true
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &digest, &length)
-        return Self.hex(digest.prefix(Int(length)))
+        return Array(digest.prefix(Int(length)))
+    }
+
+    /// The 32-byte digest of bytes in memory.
+    public static func bytes(of bytes: some Collection<UInt8>) -> [UInt8] {
+        let digest = SHA256Digest()
+        digest.update(bytes)
+        return digest.finalizeBytes()
     }
 
     /// The hex digest of bytes in memory.
