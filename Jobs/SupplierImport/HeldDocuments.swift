@@ -77,6 +77,28 @@ enum HeldDocuments {
         let index = try supplier.map { try items.index(for: $0.id, session: session) }
         var linesHeld = 0
         var stockLines = 0
+        // The new resolutions go to a temporary table by COPY and update the lines in one
+        // statement: a held despatch advice can have hundreds of thousands of lines.
+        try session.executeScript(
+            """
+            CREATE TEMPORARY TABLE IF NOT EXISTS held_line_resolution (
+                id bigint PRIMARY KEY, supplier_item_id bigint, movement_kind text, quantity_base numeric,
+                unit_cost numeric, hold_reason text, hold_detail text, flags text[]) ON COMMIT DELETE ROWS
+            """)
+        var pending: [[String?]] = []
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            try session.copyIn(
+                """
+                COPY held_line_resolution (id, supplier_item_id, movement_kind, quantity_base, unit_cost, hold_reason,
+                    hold_detail, flags) FROM STDIN
+                """
+            ) { writer in
+                for row in batch { try writer.writeRow(row) }
+            }
+        }
         for line in try session.query(
             """
             SELECT id, line_no, quantity, unit_code, unit_price, net_cents, seller_item_id, standard_item_id,
@@ -105,16 +127,25 @@ enum HeldDocuments {
             }
             if resolution.isHeld { linesHeld += 1 }
             if resolution.movement != .none { stockLines += 1 }
-            try session.execute(
-                """
-                UPDATE supplier_document_line
-                SET supplier_item_id = \(resolution.supplierItem?.id), movement_kind = \(resolution.movement.rawValue),
-                    quantity_base = round(\(resolution.quantityBase), 3), unit_cost = round(\(resolution.unitCost), 8),
-                    hold_reason = \(resolution.hold?.rawValue), hold_detail = \(resolution.holdDetail),
-                    flags = ARRAY(SELECT DISTINCT flag FROM unnest(flags || \(resolution.flags)) AS flag ORDER BY flag)
-                WHERE id = \(try line.decode("id", as: Int64.self))
-                """)
+            pending.append([
+                String(try line.decode("id", as: Int64.self)), resolution.supplierItem.map { String($0.id) },
+                resolution.movement.rawValue, resolution.quantityBase.map { LineRow.text($0) },
+                resolution.unitCost.map { LineRow.text($0) }, resolution.hold?.rawValue, resolution.holdDetail,
+                "{" + resolution.flags.joined(separator: ",") + "}",
+            ])
+            if pending.count >= 5_000 { try flush() }
         }
+        try flush()
+        try session.execute(
+            """
+            UPDATE supplier_document_line l
+            SET supplier_item_id = r.supplier_item_id, movement_kind = r.movement_kind,
+                quantity_base = round(r.quantity_base, 3), unit_cost = round(r.unit_cost, 8),
+                hold_reason = r.hold_reason, hold_detail = r.hold_detail,
+                flags = ARRAY(SELECT DISTINCT flag FROM unnest(l.flags || r.flags) AS flag ORDER BY flag)
+            FROM held_line_resolution r
+            WHERE l.id = r.id AND l.document_id = \(id)
+            """)
         let lineCount: Int = try row.decode("line_count")
         let disposition = DocumentDisposition.decide(
             supplierKnown: supplier != nil, shopKnown: shop != nil, profileHasNoLines: header.profileHasNoLines,
