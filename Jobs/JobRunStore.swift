@@ -23,9 +23,13 @@ public struct JobRunStore: Sendable {
         }
     }
 
+    /// Uncancellable on purpose: the runner stops the heartbeat by cancelling its task when the
+    /// work ends, and a PQcancel aimed at an UPDATE that has just finished lands on the next
+    /// statement of the same connection, the one recording the run's outcome (seen in CI).
     func heartbeat(runID: Int64) async throws {
-        try await connection.execute(
-            "UPDATE job_run SET heartbeat_at = now() WHERE id = \(runID) AND status = 'running'")
+        _ = try await connection.withUncancellableSession { session in
+            try session.execute("UPDATE job_run SET heartbeat_at = now() WHERE id = \(runID) AND status = 'running'")
+        }
     }
 
     /// Records how the run ended, even from a cancelled task (an interrupted run must say so).
