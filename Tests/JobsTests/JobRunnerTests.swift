@@ -206,19 +206,22 @@ struct JobRunnerTests {
             runner.heartbeatInterval = .milliseconds(100)
             let during = Flag()
             let report = try await runner.run(JobRequest(name: "test-heartbeat")) { _ in
-                try await Task.sleep(for: .milliseconds(450))
                 // Read while the run is still going (the final update also sets heartbeat_at).
-                let beating = try await Fixture.withConnection(conninfo) { connection in
-                    try await connection.withSession { session in
-                        try session.queryValue(
-                            """
-                            SELECT heartbeat_at > started_at + interval '300 milliseconds' FROM job_run
-                            WHERE job = 'test-heartbeat' AND status = 'running'
-                            """, as: Bool.self)
+                // Polled, not timed: on a loaded machine the first beats may come late.
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !during.isSet, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    let beating = try await Fixture.withConnection(conninfo) { connection in
+                        try await connection.withSession { session in
+                            try session.queryValue(
+                                """
+                                SELECT heartbeat_at > started_at + interval '300 milliseconds' FROM job_run
+                                WHERE job = 'test-heartbeat' AND status = 'running'
+                                """, as: Bool.self)
+                        }
                     }
+                    if beating == true { during.set() }
                 }
-                if beating == true { during.set() }
-                try await Task.sleep(for: .milliseconds(50))
                 return JobOutcome()
             }
             #expect(report.status == .ok, "\(report)")
