@@ -89,7 +89,22 @@ public final class SupplierImportJob: Sendable {
         }
         let files = try InboxFiles.list(paths ?? [inbox.inbox])
         let connection = try await PostgresConnection.connect(conninfo: context.conninfo, logger: context.logger)
-        defer { Task { await connection.close() } }
+        do {
+            let outcome = try await importAll(
+                files, connection: connection, schemas: schemas, inbox: inbox, settings: settings, context: context)
+            await connection.close()
+            return outcome
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    /// Held documents first, then every file, each in its own transaction.
+    private func importAll(
+        _ files: [String], connection: PostgresConnection, schemas: SupplierSchemas, inbox: InboxFiles,
+        settings: SupplierImportSettings, context: JobContext
+    ) async throws -> JobOutcome {
         let directory = try await connection.withSession { try PartyDirectory.load($0) }
         let items = SupplierItemCache()
 

@@ -54,6 +54,20 @@ public struct CommandEnvironment: Sendable {
         return (try await PostgresConnection.connect(conninfo: conninfo, logger: logger), conninfo)
     }
 
+    /// Runs `body` on a session of the selected database, then closes the connection, whatever
+    /// happens: what most commands need.
+    public func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        let (connection, _) = try await connect()
+        do {
+            let value = try await connection.withSession(body)
+            await connection.close()
+            return value
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
     /// A path shown relative to the working directory when it is inside it.
     public func relative(_ path: String) -> String {
         path.hasPrefix(workingDirectory + "/") ? String(path.dropFirst(workingDirectory.count + 1)) : path

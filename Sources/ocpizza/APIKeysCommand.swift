@@ -32,11 +32,9 @@ struct APIKeysCommand: AsyncParsableCommand {
             let command = self
             let scopes = try APIKeys.parseScopes(scopes)
             try await CommandRunner.run(options, command: "api-keys create") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
                 let created: CreatedAPIKey
                 do {
-                    created = try await connection.withSession {
+                    created = try await environment.withSession {
                         try APIKeys.create(name: command.name, scopes: scopes, shop: command.shop, in: $0)
                     }
                 } catch let error as APIKeyError {
@@ -69,9 +67,7 @@ struct APIKeysCommand: AsyncParsableCommand {
         func run() async throws {
             let json = self.json
             try await CommandRunner.run(options, command: "api-keys list") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
-                let keys = try await connection.withSession { try APIKeys.list(in: $0) }
+                let keys = try await environment.withSession { try APIKeys.list(in: $0) }
                 if json {
                     try printJSON(keys)
                 } else {
@@ -102,9 +98,7 @@ struct APIKeysCommand: AsyncParsableCommand {
         func run() async throws {
             let key = self.key
             try await CommandRunner.run(options, command: "api-keys revoke") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
-                let revoked = try await connection.withSession { try APIKeys.revoke(key, in: $0) }
+                let revoked = try await environment.withSession { try APIKeys.revoke(key, in: $0) }
                 guard revoked else {
                     environment.logger.error("no live key with id or prefix '\(key)'")
                     return .inputsRejected

@@ -68,11 +68,9 @@ struct SupplierItems: AsyncParsableCommand {
             }
             let json = self.json
             try await CommandRunner.run(options, command: "supplier-items map") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
                 let results: [SupplierItemMappingResult]
                 do {
-                    results = try await connection.withSession { try SupplierItemMapper.apply(mappings, in: $0) }
+                    results = try await environment.withSession { try SupplierItemMapper.apply(mappings, in: $0) }
                 } catch let error as SupplierItemMappingError {
                     environment.logger.error("\(error)")
                     return .inputsRejected
@@ -102,9 +100,7 @@ struct SupplierItems: AsyncParsableCommand {
         func run() async throws {
             let supplier = self.supplier
             try await CommandRunner.run(options, command: "supplier-items list") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
-                let rows = try await connection.withSession { session -> [[String]] in
+                let rows = try await environment.withSession { session -> [[String]] in
                     let id = try SupplierItemMapper.supplier(supplier, session: session)
                     return try session.query(
                         """
@@ -145,9 +141,7 @@ struct SupplierDocumentsCommand: AsyncParsableCommand {
         func run() async throws {
             let held = self.held, limit = self.limit
             try await CommandRunner.run(options, command: "supplier-documents list") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
-                let rows = try await connection.withSession { session in
+                let rows = try await environment.withSession { session in
                     try session.query(
                         """
                         SELECT d.id, d.kind, d.number, coalesce(s.name, d.seller->>'name', '-') AS supplier,
@@ -185,9 +179,7 @@ struct SupplierDocumentsCommand: AsyncParsableCommand {
         func run() async throws {
             let id = self.id
             try await CommandRunner.run(options, command: "supplier-documents show") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
-                let (header, rows) = try await connection.withSession { session -> (String, [[String]]) in
+                let (header, rows) = try await environment.withSession { session -> (String, [[String]]) in
                     guard
                         let document = try session.query(
                             """
@@ -243,14 +235,14 @@ struct SupplierDocumentsCommand: AsyncParsableCommand {
             let id = self.id, line = self.line
             let who = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
             try await CommandRunner.run(options, command: "supplier-documents release") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
-                let released = try await connection.execute(
-                    """
-                    UPDATE supplier_document_line SET accepted_hold = hold_reason, accepted_by = \(who)
-                    WHERE document_id = \(id) AND hold_reason IN ('price_jump', 'pack_size_changed')
-                      AND (\(line)::int IS NULL OR line_no = \(line))
-                    """)
+                let released = try await environment.withSession { session in
+                    try session.execute(
+                        """
+                        UPDATE supplier_document_line SET accepted_hold = hold_reason, accepted_by = \(who)
+                        WHERE document_id = \(id) AND hold_reason IN ('price_jump', 'pack_size_changed')
+                          AND (\(line)::int IS NULL OR line_no = \(line))
+                        """)
+                }
                 print("\(released) line(s) accepted; run `ocpizza import-supplier` to post the document.")
                 return released > 0 ? .success : .inputsRejected
             }
@@ -286,10 +278,8 @@ struct Suppliers: AsyncParsableCommand {
         func run() async throws {
             let command = self
             try await CommandRunner.run(options, command: "suppliers add") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
                 do {
-                    let (id, supplier) = try await connection.withSession { session -> (Int64, NewSupplier) in
+                    let (id, supplier) = try await environment.withSession { session -> (Int64, NewSupplier) in
                         var supplier =
                             try command.fromDocument.map { try SupplierRegistry.seller(ofDocument: $0, in: session) }
                             ?? NewSupplier(name: command.name ?? "")
@@ -327,9 +317,7 @@ struct Suppliers: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRunner.run(options, command: "suppliers list") { environment in
-                let (connection, _) = try await environment.connect()
-                defer { Task { await connection.close() } }
-                let rows = try await connection.withSession { session in
+                let rows = try await environment.withSession { session in
                     try session.query(
                         """
                         SELECT s.id, s.name, coalesce(s.vat_id, '-') AS vat, coalesce(s.siren, '-') AS siren,
