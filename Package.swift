@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: C bindings
@@ -59,8 +62,24 @@ let package = Package(
 
         // MARK: Domain (pure Swift: no I/O, no database)
         .target(name: "Domain"),
-        // The ordering endpoint's parts that need no HTTP server (API keys, for now).
-        .target(name: "Ordering", dependencies: ["Postgres", "Checksums"]),
+        // The ordering endpoint's parts that need no HTTP server: API keys, the order request and
+        // its validation, and the store that calls the ordering SQL functions (migration 0013).
+        .target(
+            name: "Ordering",
+            dependencies: ["Postgres", "Checksums", "Domain", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The HTTP ordering endpoint (Hummingbird 2): routes, auth, limits, problem+json, metrics.
+        .target(
+            name: "OrderingServer",
+            dependencies: [
+                "Ordering", "Postgres", "Domain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.embedInCode("openapi.yaml")]
+        ),
         // Supplier e-invoices (UBL 2.1, CII D16B, Factur-X): reading, checking. The official XSDs
         // are vendored, unmodified, in Sources/SupplierDocuments/Schemas (see its README).
         .target(
@@ -103,6 +122,7 @@ let package = Package(
             name: "ocpizza",
             dependencies: [
                 "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs", "DemoChain", "Ordering",
+                "OrderingServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -130,7 +150,17 @@ let package = Package(
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
-        .testTarget(name: "OrderingTests", dependencies: ["Ordering", "Checksums", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "OrderingTests", dependencies: ["Ordering", "Checksums", "Domain", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "OrderingServerTests",
+            dependencies: [
+                "OrderingServer", "Ordering", "Domain", "Postgres", "Migrations", "DemoChain", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(
             name: "SupplierDocumentsTests",
             dependencies: [

@@ -32,6 +32,7 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible, C
             case invalidTimeOfDay = "invalid_time_of_day"
             case unknownTimeZone = "unknown_time_zone"
             case invalidVATRate = "invalid_vat_rate"
+            case invalidPhoneNumber = "invalid_phone_number"
         }
 
         private let base: Base
@@ -68,6 +69,8 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible, C
         public static let unknownTimeZone = Code(.unknownTimeZone)
         /// A VAT rate that is negative, above 100 %, or finer than a basis point.
         public static let invalidVATRate = Code(.invalidVATRate)
+        /// Text that is not a phone number (see ``PhoneNumber``).
+        public static let invalidPhoneNumber = Code(.invalidPhoneNumber)
 
         /// The stable snake_case name of the code, safe to store or log.
         public var description: String { base.rawValue }

@@ -49,6 +49,12 @@ public final class ConnectionPool: Sendable {
     /// Connections currently open (idle or lent).
     public var openConnections: Int { state.withLock { $0.openCount } }
 
+    /// What the pool holds now, for metrics: open connections, the idle ones among them, and
+    /// the borrowers waiting for one.
+    public var usage: (open: Int, idle: Int, waiting: Int) {
+        state.withLock { ($0.openCount, $0.idle.count, $0.waiters.count) }
+    }
+
     /// Closes idle connections and refuses new borrowers; lent connections close when returned.
     public func close() async {
         let (idle, waiters) = state.withLock { state in
