@@ -158,6 +158,7 @@ let package = Package(
                 "OrderingServer", "Ordering", "Domain", "Postgres", "Migrations", "DemoChain", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -51,7 +51,9 @@ public final class MaintenanceWatch: Sendable {
         var connection: PostgresConnection?
         while !Task.isCancelled {
             do {
-                if connection == nil { connection = try await PostgresConnection.connect(conninfo: conninfo, logger: logger) }
+                if connection == nil {
+                    connection = try await PostgresConnection.connect(conninfo: conninfo, logger: logger)
+                }
                 try await refresh(on: connection!)
             } catch {
                 if !Task.isCancelled {

@@ -198,13 +198,16 @@ struct Fields {
             throw .invalid(path.isEmpty ? "/" : path, "expected an object, found \(value.typeName)")
         }
         for key in members.keys.sorted() where !allowed.contains(key) {
-            throw .invalid("\(path)/\(key)", "unknown member '\(key)' (known: \(allowed.sorted().joined(separator: ", ")))")
+            throw .invalid(
+                "\(path)/\(key)", "unknown member '\(key)' (known: \(allowed.sorted().joined(separator: ", ")))")
         }
         self.members = members
         self.path = path
     }
 
-    init<Keys: CodingKey & CaseIterable>(_ value: JSONValue, at path: String, allowed: Keys.Type)
+    init<Keys: CodingKey & CaseIterable>(
+        _ value: JSONValue, at path: String, allowed: Keys.Type
+    )
         throws(OrderingError)
     {
         try self.init(value, at: path, allowed: Keys.allCases.map(\.stringValue))
@@ -282,7 +285,9 @@ struct Fields {
         return value
     }
 
-    func requiredObject<Keys: CodingKey & CaseIterable>(_ key: String, allowed: Keys.Type) throws(OrderingError)
+    func requiredObject<Keys: CodingKey & CaseIterable>(
+        _ key: String, allowed: Keys.Type
+    ) throws(OrderingError)
         -> Fields
     {
         guard let value = try object(key, allowed: allowed) else { throw missing(key) }

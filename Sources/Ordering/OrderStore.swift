@@ -45,7 +45,9 @@ public struct OrderStore: Sendable {
     }
 
     /// `POST /v1/orders`: prices, checks and records the order (see `ocpizza_place_order`).
-    public func place(_ request: OrderRequest, idempotencyKey: String, by caller: APIKeyInfo) async throws
+    public func place(
+        _ request: OrderRequest, idempotencyKey: String, by caller: APIKeyInfo
+    ) async throws
         -> Placement
     {
         let body = JSONB(text: request.canonicalJSON)

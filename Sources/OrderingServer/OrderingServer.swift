@@ -31,7 +31,9 @@ public struct OrderingServer: Sendable {
     }
 
     /// The application: the router on `host:port`, with the maintenance watcher running beside.
-    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    public func application(
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
         -> some ApplicationProtocol
     {
         Application(

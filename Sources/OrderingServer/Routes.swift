@@ -11,14 +11,16 @@ extension OrderingServer {
         router.get("/ready") { _, _ in
             let readiness = await service.readiness()
             let body = String(decoding: try JSONEncoder.sorted.encode(readiness), as: UTF8.self)
-            return json(body, status: readiness.ready ? .ok : .serviceUnavailable, retryAfter: readiness.ready ? nil : 5)
+            return json(
+                body, status: readiness.ready ? .ok : .serviceUnavailable, retryAfter: readiness.ready ? nil : 5)
         }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(
                     byteBuffer: ByteBuffer(
-                        bytes: service.metrics.exposition(pool: service.pool, maintenance: service.maintenance.current.on))))
+                        bytes: service.metrics.exposition(
+                            pool: service.pool, maintenance: service.maintenance.current.on))))
         }
         router.get("/openapi.yaml") { _, _ in
             Response(
@@ -120,9 +122,13 @@ struct StaffAction {
     var reason: String?
     var employeeID: Int64?
 
-    static let statuses = ["accepted", "in_preparation", "ready", "out_for_delivery", "delivered", "collected", "cancelled"]
+    static let statuses = [
+        "accepted", "in_preparation", "ready", "out_for_delivery", "delivered", "collected", "cancelled",
+    ]
 
-    static func parse(_ body: ByteBuffer, requireReason: Bool = false, requireStatus: Bool = false) throws(OrderingError)
+    static func parse(
+        _ body: ByteBuffer, requireReason: Bool = false, requireStatus: Bool = false
+    ) throws(OrderingError)
         -> StaffAction
     {
         let json: JSONValue = body.readableBytes == 0 ? .object([:]) : try JSONValue.parse(body.readableBytesView)

@@ -28,8 +28,9 @@ public final class ServerMetrics: Sendable {
                 namespace: "ocpizza", subsystem: "http", metricName: "request_duration", unitName: "seconds",
                 helpText: "Time from the request's head to the answer, by route pattern."),
             labels: [("route", route)], buckets: Self.latencyBuckets
-        ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000
-            + duration.components.attoseconds / 1_000_000_000)
+        ).recordNanoseconds(
+            Int64(duration.components.seconds) * 1_000_000_000
+                + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// The Prometheus text exposition, with the pool's gauges read now.
@@ -42,7 +43,9 @@ public final class ServerMetrics: Sendable {
                 labels: labels
             ).set(to: Double(value))
         }
-        gauge("connections", "Database connections of the request pool, by state.", usage.open - usage.idle, [("state", "in_use")])
+        gauge(
+            "connections", "Database connections of the request pool, by state.", usage.open - usage.idle,
+            [("state", "in_use")])
         gauge("connections", "Database connections of the request pool, by state.", usage.idle, [("state", "idle")])
         gauge("max_connections", "The most connections the request pool opens.", pool.maximumConnections)
         gauge("waiting_requests", "Requests waiting for a database connection.", usage.waiting)
