@@ -67,37 +67,23 @@ enum OCPizzaBinary {
         _ arguments: [String], in directory: String, environment overrides: [String: String] = [:],
         timeout: Duration = .seconds(120)
     ) async throws -> CommandResult {
-        let child = try spawn(arguments, in: directory, environment: environment(overrides))
-        defer {
-            unlink(child.stdoutPath)
-            unlink(child.stderrPath)
-        }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var timedOut = false
-        var waitStatus: Int32 = 0
-        while true {
-            let reaped = waitpid(child.pid, &waitStatus, WNOHANG)
-            if reaped == child.pid { break }
-            if reaped < 0 {
-                if errno == EINTR { continue }
-                throw SpawnError("waitpid failed: \(String(cString: strerror(errno)))")
-            }
-            if !timedOut && (clock.now >= deadline || Task.isCancelled) {
-                timedOut = true
-                kill(child.pid, SIGKILL)
-            }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        // WIFEXITED / WEXITSTATUS are macros Swift does not import.
-        let exited = waitStatus & 0x7f == 0
-        let status = exited ? (waitStatus >> 8) & 0xff : 128 + (waitStatus & 0x7f)
-        return CommandResult(
-            arguments: arguments, status: status, stdout: read(child.stdoutPath), stderr: read(child.stderrPath),
-            timedOut: timedOut)
+        try await start(arguments, in: directory, environment: overrides).wait(timeout: timeout)
     }
 
-    private struct Child {
+    /// Starts `ocpizza arguments` in `directory` without waiting: for servers, stopped by signal.
+    static func start(
+        _ arguments: [String], in directory: String, environment overrides: [String: String] = [:]
+    ) throws -> RunningCommand {
+        let child = try spawn(arguments, in: directory, environment: environment(overrides))
+        return RunningCommand(
+            arguments: arguments, pid: child.pid, stdoutPath: child.stdoutPath, stderrPath: child.stderrPath)
+    }
+
+    static func read(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    struct Child {
         var pid: pid_t
         var stdoutPath: String
         var stderrPath: String
@@ -175,10 +161,6 @@ enum OCPizzaBinary {
         return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    private static func read(_ path: String) -> String {
-        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    }
-
     private static func withCStringArray<R>(
         _ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R
     ) -> R {
@@ -233,5 +215,50 @@ final class ScratchDirectory: Sendable {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         return try await body(scratch)
+    }
+}
+
+/// An `ocpizza` process started by ``OCPizzaBinary/start(_:in:environment:)``.
+struct RunningCommand: Sendable {
+    var arguments: [String]
+    var pid: pid_t
+    var stdoutPath: String
+    var stderrPath: String
+
+    /// What it has written to standard output so far.
+    var stdout: String { OCPizzaBinary.read(stdoutPath) }
+    var stderr: String { OCPizzaBinary.read(stderrPath) }
+
+    func send(_ signal: Int32) { kill(pid, signal) }
+
+    /// Waits for the process to end (at most `timeout`, then SIGKILL) and collects its output.
+    func wait(timeout: Duration = .seconds(120)) async throws -> CommandResult {
+        defer {
+            unlink(stdoutPath)
+            unlink(stderrPath)
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var timedOut = false
+        var waitStatus: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &waitStatus, WNOHANG)
+            if reaped == pid { break }
+            if reaped < 0 {
+                if errno == EINTR { continue }
+                throw SpawnError("waitpid failed: \(String(cString: strerror(errno)))")
+            }
+            if !timedOut && (clock.now >= deadline || Task.isCancelled) {
+                timedOut = true
+                kill(pid, SIGKILL)
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        // WIFEXITED / WEXITSTATUS are macros Swift does not import.
+        let exited = waitStatus & 0x7f == 0
+        let status = exited ? (waitStatus >> 8) & 0xff : 128 + (waitStatus & 0x7f)
+        return CommandResult(
+            arguments: arguments, status: status, stdout: OCPizzaBinary.read(stdoutPath),
+            stderr: OCPizzaBinary.read(stderrPath), timedOut: timedOut)
     }
 }
