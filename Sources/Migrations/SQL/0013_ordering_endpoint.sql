@@ -47,9 +47,10 @@ CREATE TRIGGER stock_movement_balance AFTER INSERT ON stock_movement
 INSERT INTO stock_balance (pizzeria_id, ingredient_id, quantity)
 SELECT pizzeria_id, ingredient_id, sum(quantity) FROM stock_movement GROUP BY 1, 2;
 
--- An instant as the API writes it: UTC, ISO 8601, milliseconds.
+-- An instant as the API writes it: UTC, ISO 8601, milliseconds. STABLE like to_char, so the
+-- planner inlines it into the queries that call it.
 CREATE FUNCTION ocpizza_json_instant(p_at timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;
 
@@ -107,9 +108,11 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- An order as the API shows it (GET /v1/orders/{id} and every answer about an order).
+-- PL/pgSQL rather than SQL so that its query is planned once per connection, not per call.
 CREATE FUNCTION ocpizza_order_json(p_order_id bigint) RETURNS json
-LANGUAGE sql STABLE AS $$
-    SELECT json_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT json_build_object(
         'id', o.id,
         'number', o.order_number,
         'shop', p.code,
@@ -167,7 +170,8 @@ LANGUAGE sql STABLE AS $$
     FROM customer_order o
     JOIN pizzeria p ON p.id = o.pizzeria_id
     JOIN customer c ON c.id = o.customer_id
-    WHERE o.id = p_order_id
+    WHERE o.id = p_order_id);
+END;
 $$;
 
 -- The answer to a request that reuses an idempotency key: the stored order when the body is
@@ -265,11 +269,17 @@ BEGIN
     FOR v_line IN
         SELECT l.n::int - 1 AS index, l.item ->> 'product' AS sku, (l.item ->> 'quantity')::int AS quantity,
                coalesce(l.item -> 'modifiers', '[]') AS modifiers, p.id AS product_id, p.kind, p.vat_rate, p.active,
-               m.available, ocpizza_price_ttc_cents(p.id, v_shop.id, v_day) AS price,
-               ocpizza_recipe_in_force(p.id, v_day) AS recipe_id
+               m.available, price.price_ttc_cents AS price, recipe.id AS recipe_id
         FROM jsonb_array_elements(p_request -> 'lines') WITH ORDINALITY AS l(item, n)
         LEFT JOIN product p ON p.sku = l.item ->> 'product'
         LEFT JOIN pizzeria_menu m ON m.pizzeria_id = v_shop.id AND m.product_id = p.id
+        -- ocpizza_price_ttc_cents and ocpizza_recipe_in_force, inlined to be planned once.
+        LEFT JOIN LATERAL (
+            SELECT pp.price_ttc_cents FROM product_price pp
+            WHERE pp.product_id = p.id AND (pp.pizzeria_id = v_shop.id OR pp.pizzeria_id IS NULL)
+              AND daterange(pp.valid_from, pp.valid_to) @> v_day
+            ORDER BY pp.pizzeria_id NULLS LAST LIMIT 1) price ON true
+        LEFT JOIN recipe ON recipe.product_id = p.id AND daterange(recipe.valid_from, recipe.valid_to) @> v_day
         ORDER BY l.n
     LOOP
         v_path := format('/lines/%s', v_line.index);
