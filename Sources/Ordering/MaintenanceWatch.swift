@@ -51,10 +51,14 @@ public final class MaintenanceWatch: Sendable {
         var connection: PostgresConnection?
         while !Task.isCancelled {
             do {
-                if connection == nil {
-                    connection = try await PostgresConnection.connect(conninfo: conninfo, logger: logger)
+                let current: PostgresConnection
+                if let connection {
+                    current = connection
+                } else {
+                    current = try await PostgresConnection.connect(conninfo: conninfo, logger: logger)
                 }
-                try await refresh(on: connection!)
+                connection = current
+                try await refresh(on: current)
             } catch {
                 if !Task.isCancelled {
                     state.withLock { $0.known = false }

@@ -195,7 +195,7 @@ struct Fields {
 
     init(_ value: JSONValue, at path: String, allowed: [String]) throws(OrderingError) {
         guard case .object(let members) = value else {
-            throw .invalid(path.isEmpty ? "/" : path, "expected an object, found \(value.typeName)")
+            throw .invalid(path, "expected an object, found \(value.typeName)")
         }
         for key in members.keys.sorted() where !allowed.contains(key) {
             throw .invalid(

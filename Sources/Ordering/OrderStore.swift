@@ -61,7 +61,7 @@ public struct OrderStore: Sendable {
                         (SELECT id FROM pizzeria WHERE code = \(caller.shop)))
                     """
                 ).first
-            else { throw OrderingError.internalError(requestID: "place-order-without-row") }
+            else { throw PostgresError(code: .invalidUsage, message: "ocpizza_place_order returned no row") }
             return Placement(
                 created: try row.decode("created"), orderID: try row.decode("order_id"), json: try row.decode("body"))
         }

@@ -100,7 +100,9 @@ public struct OrderingError: Error, Sendable, CustomStringConvertible {
         let detailObject = (try? JSONSerialization.jsonObject(with: Data(detailJSON.utf8))) as? [String: Any]
         switch state {
         case "OC422":
-            return .invalid(detailObject?["field"] as? String ?? "", error.message)
+            var problem = OrderingError.invalid(detailObject?["field"] as? String ?? "", error.message)
+            problem.extensions = members(of: detailJSON, except: ["field"])
+            return problem
         case "OC409":
             return OrderingError(
                 status: 409, slug: "out-of-stock", title: "Some lines cannot be made now", detail: error.message,
@@ -153,7 +155,10 @@ public struct OrderingError: Error, Sendable, CustomStringConvertible {
         ]
         if let field { members.append(("field", Self.quote(field))) }
         if let instance { members.append(("instance", Self.quote(instance))) }
-        for (key, json) in extensions.sorted(by: { $0.key < $1.key }) { members.append((key, json)) }
+        let standard = Set(members.map(\.0))
+        for (key, json) in extensions.sorted(by: { $0.key < $1.key }) where !standard.contains(key) {
+            members.append((key, json))
+        }
         return "{" + members.map { "\(Self.quote($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 

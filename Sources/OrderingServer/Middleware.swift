@@ -24,16 +24,23 @@ struct ProblemMiddleware: RouterMiddleware {
             let problem = Self.problem(for: error, context: context, request: request)
             response = Self.response(for: problem, path: request.uri.path)
         }
+        let duration = ContinuousClock.now - start
+        let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(
-            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code,
-            duration: ContinuousClock.now - start)
+            route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
+        context.logger.debug(
+            "request",
+            metadata: [
+                "http.method": "\(request.method.rawValue)", "http.route": "\(route)",
+                "http.status": "\(response.status.code)", "duration_ms": "\(duration.milliseconds)",
+            ])
         return response
     }
 
     static func problem(for error: any Error, context: Context, request: Request) -> OrderingError {
         switch error {
         case let problem as OrderingError:
-            if problem.status >= 500 {
+            if problem.status >= 500 && problem.slug != "maintenance" {
                 context.logger.warning("\(problem.slug)", metadata: ["path": "\(request.uri.path)"])
             }
             return problem
@@ -108,5 +115,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.caller = caller
         context.logger[metadataKey: "api_key"] = "\(caller.prefix)"
         return try await next(request, context)
+    }
+}
+
+extension Duration {
+    /// Whole and fractional milliseconds, for logs.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

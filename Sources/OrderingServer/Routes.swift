@@ -132,7 +132,7 @@ struct StaffAction {
         -> StaffAction
     {
         let json: JSONValue = body.readableBytes == 0 ? .object([:]) : try JSONValue.parse(body.readableBytesView)
-        guard case .object(let members) = json else { throw .invalid("/", "expected an object") }
+        guard case .object(let members) = json else { throw .invalid("", "expected an object") }
         let known = requireStatus ? ["status", "reason", "employee_id"] : ["reason", "employee_id"]
         for key in members.keys.sorted() where !known.contains(key) {
             throw .invalid("/\(key)", "unknown member '\(key)' (known: \(known.joined(separator: ", ")))")
@@ -145,8 +145,9 @@ struct StaffAction {
         default: throw .invalid("/status", "one of \(statuses.joined(separator: ", "))")
         }
         switch members["reason"] {
-        case .string(let reason)? where !reason.trimmingCharacters(in: .whitespaces).isEmpty && reason.count <= 500:
-            action.reason = reason.trimmingCharacters(in: .whitespaces)
+        case .string(let reason)?
+        where !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && reason.count <= 500:
+            action.reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         case nil, .null?:
             if requireReason { throw .invalid("/reason", "required: why the order is cancelled") }
         default: throw .invalid("/reason", "a non-empty string of at most 500 characters")

@@ -176,7 +176,7 @@ $$;
 
 -- The answer to a request that reuses an idempotency key: the stored order when the body is
 -- the same (a retry, perhaps after a crash between commit and answer), an error otherwise.
-CREATE FUNCTION ocpizza_order_replay(p_idempotency_key text, p_request_hash text)
+CREATE FUNCTION ocpizza_order_replay(p_idempotency_key text, p_request_hash text, p_key_pizzeria_id bigint)
 RETURNS TABLE (created boolean, order_id bigint, body json)
 LANGUAGE plpgsql STABLE AS $$
 #variable_conflict use_column
@@ -186,6 +186,10 @@ BEGIN
     SELECT * INTO stored FROM customer_order o WHERE o.idempotency_key = p_idempotency_key;
     IF NOT FOUND THEN
         RETURN;
+    END IF;
+    -- A till key never learns anything about another shop's order, not even that it exists.
+    IF p_key_pizzeria_id IS NOT NULL AND stored.pizzeria_id <> p_key_pizzeria_id THEN
+        RAISE EXCEPTION 'this Idempotency-Key was already used for another request' USING ERRCODE = 'OC412';
     END IF;
     IF stored.request_hash <> p_request_hash THEN
         RAISE EXCEPTION 'this Idempotency-Key was already used for another request (order %)', stored.id
@@ -244,7 +248,7 @@ BEGIN
     -- Requests with the same key run one after the other, so a retry racing its original waits
     -- for it and then answers the order it placed.
     PERFORM pg_advisory_xact_lock(hashtextextended('ocpizza.order:' || p_idempotency_key, 0));
-    RETURN QUERY SELECT * FROM ocpizza_order_replay(p_idempotency_key, p_request_hash);
+    RETURN QUERY SELECT * FROM ocpizza_order_replay(p_idempotency_key, p_request_hash, p_key_pizzeria_id);
     IF FOUND THEN
         RETURN;
     END IF;
@@ -496,7 +500,7 @@ BEGIN
         RAISE EXCEPTION 'order % is %: it can be cancelled only before preparation', target.id,
             target.fulfilment_status
             USING ERRCODE = 'OC419',
-                  DETAIL = json_build_object('status', target.fulfilment_status, 'allowed', '[]'::json)::text;
+                  DETAIL = json_build_object('order_status', target.fulfilment_status, 'allowed', '[]'::json)::text;
     END IF;
     IF p_employee_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM employee WHERE id = p_employee_id AND (pizzeria_id = target.pizzeria_id OR pizzeria_id IS NULL)) THEN
@@ -569,7 +573,7 @@ BEGIN
     IF NOT p_to = ANY (allowed) THEN
         RAISE EXCEPTION 'a % order cannot go from % to %', target.fulfilment_mode, target.fulfilment_status, p_to
             USING ERRCODE = 'OC419',
-                  DETAIL = json_build_object('status', target.fulfilment_status, 'allowed', allowed)::text;
+                  DETAIL = json_build_object('order_status', target.fulfilment_status, 'allowed', allowed)::text;
     END IF;
     IF p_employee_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM employee WHERE id = p_employee_id AND (pizzeria_id = target.pizzeria_id OR pizzeria_id IS NULL)) THEN
