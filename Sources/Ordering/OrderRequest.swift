@@ -79,8 +79,14 @@ public struct OrderRequest: Sendable, Equatable, Encodable {
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 
-    /// Hex SHA-256 of ``canonicalJSON`` (`customer_order.request_hash`).
-    public var hash: String { SHA256Digest.hex(of: Array(canonicalJSON.utf8)) }
+    /// Hex SHA-256 of ``canonicalJSON`` with each line's modifiers sorted, whose order means
+    /// nothing (`customer_order.request_hash`). The database gets them in the client's order, so
+    /// that its error pointers (`/lines/0/modifiers/1`) name what the client sent.
+    public var hash: String {
+        var normalised = self
+        for index in normalised.lines.indices { normalised.lines[index].modifiers.sort() }
+        return SHA256Digest.hex(of: Array(normalised.canonicalJSON.utf8))
+    }
 
     /// Parses and checks a request body. - Throws: ``OrderingError``: 400 for malformed JSON,
     /// 422 with the field's JSON Pointer for everything else.
@@ -143,7 +149,7 @@ public struct OrderRequest: Sendable, Equatable, Encodable {
             var modifiers: [String] = []
             for (position, code) in (try fields.array("modifiers") ?? []).enumerated() {
                 let path = "/lines/\(index)/modifiers/\(position)"
-                guard case .string(let text) = code, !text.isEmpty else {
+                guard case .string(let text) = code, !text.isEmpty, !text.unicodeScalars.contains("\u{0}") else {
                     throw .invalid(path, "a modifier is its code, a non-empty string")
                 }
                 guard !modifiers.contains(text) else { throw .invalid(path, "modifier \(text) is given twice") }
@@ -226,6 +232,10 @@ struct Fields {
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalid("\(path)/\(key)", "must not be empty") }
+        // PostgreSQL text cannot hold U+0000 (and libpq would cut the value there).
+        guard !trimmed.unicodeScalars.contains("\u{0}") else {
+            throw .invalid("\(path)/\(key)", "must not contain the NUL character")
+        }
         guard trimmed.count <= maxLength else {
             throw .invalid("\(path)/\(key)", "at most \(maxLength) characters")
         }

@@ -146,11 +146,12 @@ struct StaffAction {
         }
         switch members["reason"] {
         case .string(let reason)?
-        where !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && reason.count <= 500:
+        where !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && reason.count <= 500
+            && !reason.unicodeScalars.contains("\u{0}"):
             action.reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         case nil, .null?:
             if requireReason { throw .invalid("/reason", "required: why the order is cancelled") }
-        default: throw .invalid("/reason", "a non-empty string of at most 500 characters")
+        default: throw .invalid("/reason", "a non-empty string of at most 500 characters, without NUL")
         }
         switch members["employee_id"] {
         case .integer(let id)? where id > 0: action.employeeID = id

@@ -349,6 +349,10 @@ BEGIN
             USING ERRCODE = 'OC422',
                   DETAIL = json_build_object('field', '/payment/amount_cents', 'total_cents', v_total_ttc)::text;
     END IF;
+    -- Two orders racing with one payment reference: the second waits here, then sees the first.
+    IF v_processor IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('ocpizza.payment:' || v_processor || ':' || v_reference, 0));
+    END IF;
     IF v_processor IS NOT NULL AND EXISTS (
         SELECT 1 FROM payment pay WHERE pay.processor = v_processor AND pay.processor_reference = v_reference) THEN
         RAISE EXCEPTION 'payment reference % already pays another order', v_reference
