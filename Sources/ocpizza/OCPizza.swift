@@ -18,7 +18,8 @@ struct OCPizza: AsyncParsableCommand {
         subcommands: [
             Demo.self, Nightly.self, ImportSupplier.self, Suppliers.self, SupplierItems.self,
             SupplierDocumentsCommand.self,
-            JobsCommand.self, Serve.self, Shops.self, APIKeysCommand.self, Database.self, DevDatabase.self, Maintenance.self, Check.self,
+            JobsCommand.self, Serve.self, Shops.self, APIKeysCommand.self, Database.self, DevDatabase.self,
+            Maintenance.self, Check.self,
         ]
     )
 }

@@ -243,6 +243,7 @@ DECLARE
     v_total_ttc bigint;
     v_total_vat bigint;
     v_customer bigint;
+    v_number bigint;
     v_order bigint;
 BEGIN
     -- Requests with the same key run one after the other, so a retry racing its original waits
@@ -267,7 +268,8 @@ BEGIN
                   DETAIL = json_build_object('shop', v_shop.code, 'opening_hours', v_shop.opening_hours,
                                              'timezone', v_shop.timezone)::text;
     END IF;
-    v_day := ocpizza_business_date(v_shop.id, p_now);
+    -- ocpizza_business_date, inlined (a SQL function is planned again at every call).
+    v_day := ((p_now AT TIME ZONE v_shop.timezone) - v_shop.day_cutoff)::date;
 
     -- Each line: the product on this shop's menu, its price and recipe in force today.
     FOR v_line IN
@@ -419,12 +421,18 @@ BEGIN
         END IF;
     END IF;
 
+    -- The order number from the shop's counter, as the insert trigger would take it through
+    -- ocpizza_next_order_number (a SQL function, planned again at every call).
+    INSERT INTO order_number_counter AS c (pizzeria_id, last_number) VALUES (v_shop.id, 1)
+    ON CONFLICT (pizzeria_id) DO UPDATE SET last_number = c.last_number + 1
+    RETURNING c.last_number INTO v_number;
+
     INSERT INTO customer_order AS o (
-        pizzeria_id, customer_id, channel, fulfilment_mode, delivery_address, payment_status, payment_method,
+        pizzeria_id, order_number, customer_id, channel, fulfilment_mode, delivery_address, payment_status, payment_method,
         placed_at, business_date, idempotency_key, request_hash, total_ttc_cents, total_ht_cents, total_vat_cents,
         note)
     VALUES (
-        v_shop.id, v_customer, p_request ->> 'channel', p_request ->> 'fulfilment', p_request -> 'delivery_address',
+        v_shop.id, v_number, v_customer, p_request ->> 'channel', p_request ->> 'fulfilment', p_request -> 'delivery_address',
         v_payment_status, v_method, p_now, v_day, p_idempotency_key, p_request_hash, v_total_ttc,
         v_total_ttc - v_total_vat, v_total_vat, p_request ->> 'note')
     RETURNING o.id INTO v_order;
