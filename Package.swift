@@ -1,6 +1,7 @@
 // swift-tools-version: 6.2
 // OC Pizza back office. Dependencies point one way:
-// C modules (CLibPQ, CLibXML2) → wrappers (Postgres, XML) → Migrations, EmbeddedPostgres → Jobs → Runtime → ocpizza.
+// C modules (CLibPQ, CLibXML2) → wrappers (Postgres, XML) → Migrations, EmbeddedPostgres → domain (Domain,
+// SupplierDocuments, Ordering) → Jobs / OrderingServer → Runtime → ocpizza. The endpoint never imports Jobs.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -72,7 +73,7 @@ let package = Package(
         .target(
             name: "OrderingServer",
             dependencies: [
-                "Ordering", "Postgres", "Domain",
+                "Ordering", "Postgres", "Domain", "Migrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
