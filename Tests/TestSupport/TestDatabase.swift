@@ -37,13 +37,18 @@ public enum TestDatabase {
         prefix + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
     }
 
-    /// Creates an empty database for the duration of `body` and drops it afterwards.
+    /// Creates a database for the duration of `body` and drops it afterwards: empty, or a copy
+    /// of `template` (a database nobody is connected to).
     public static func withDatabase<T>(
-        _ body: (_ conninfo: String, _ name: String) async throws -> T
+        template: String? = nil, _ body: (_ conninfo: String, _ name: String) async throws -> T
     ) async throws -> T {
         let name = uniqueName("ocpizza_test")
         let admin = try await PostgresConnection.connect(conninfo: conninfo(), logger: logger)
-        try await admin.execute("CREATE DATABASE \(identifier: name)")
+        if let template {
+            try await admin.execute("CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: template)")
+        } else {
+            try await admin.execute("CREATE DATABASE \(identifier: name)")
+        }
         do {
             let value = try await body(try conninfo(database: name), name)
             try await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")

@@ -492,6 +492,30 @@ BEGIN
 END;
 $$;
 
+-- The next step of an order's online authorisation: 'captured' (preparation starts) or
+-- 'voided' (cancelled). A payment row pointing at the authorisation, the order's payment
+-- status, and the payment event (by the processor unless p_actor says who).
+CREATE FUNCTION ocpizza_follow_authorisation(
+    p_order customer_order, p_to text, p_actor text, p_reason text, p_now timestamptz, p_day date)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    authorisation payment;
+BEGIN
+    SELECT * INTO authorisation FROM payment
+    WHERE order_id = p_order.id AND status = 'authorised' ORDER BY id LIMIT 1;
+    INSERT INTO payment (
+        pizzeria_id, order_id, parent_payment_id, method, status, amount_cents, processor, processor_reference,
+        occurred_at, business_date)
+    VALUES (p_order.pizzeria_id, p_order.id, authorisation.id, authorisation.method, p_to, authorisation.amount_cents,
+            authorisation.processor, authorisation.processor_reference, p_now, p_day);
+    UPDATE customer_order SET payment_status = p_to WHERE id = p_order.id;
+    INSERT INTO order_event (order_id, pizzeria_id, kind, from_status, to_status, at, business_date, actor, reason)
+    VALUES (p_order.id, p_order.pizzeria_id, 'payment', 'authorised', p_to, p_now, p_day,
+            coalesce(p_actor, authorisation.processor), p_reason);
+END;
+$$;
+
 -- Cancels an order before preparation: fulfilment event with the reason, the online
 -- authorisation voided, and every ingredient its lines consumed given back to the stock by
 -- counter-entries. Cancelling a cancelled order answers it as it is (a retried cancel).
@@ -503,7 +527,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     target customer_order := ocpizza_lock_order(p_order_id, p_key_pizzeria_id);
     day date := ocpizza_business_date(target.pizzeria_id, p_now);
-    authorisation payment;
 BEGIN
     IF target.fulfilment_status = 'cancelled' THEN
         RETURN ocpizza_order_json(target.id);
@@ -520,25 +543,14 @@ BEGIN
             USING ERRCODE = 'OC422', DETAIL = '{"field": "/employee_id"}';
     END IF;
 
-    UPDATE customer_order SET fulfilment_status = 'cancelled',
-        payment_status = CASE payment_status WHEN 'authorised' THEN 'voided' ELSE payment_status END
-    WHERE id = target.id;
+    UPDATE customer_order SET fulfilment_status = 'cancelled' WHERE id = target.id;
     INSERT INTO order_event (
         order_id, pizzeria_id, kind, from_status, to_status, at, business_date, actor, actor_employee_id, reason)
     VALUES (target.id, target.pizzeria_id, 'fulfilment', target.fulfilment_status, 'cancelled', p_now, day, p_actor,
             p_employee_id, p_reason);
 
     IF target.payment_status = 'authorised' THEN
-        SELECT * INTO authorisation FROM payment
-        WHERE order_id = target.id AND status = 'authorised' ORDER BY id LIMIT 1;
-        INSERT INTO payment (
-            pizzeria_id, order_id, parent_payment_id, method, status, amount_cents, processor, processor_reference,
-            occurred_at, business_date)
-        VALUES (target.pizzeria_id, target.id, authorisation.id, authorisation.method, 'voided',
-                authorisation.amount_cents, authorisation.processor, authorisation.processor_reference, p_now, day);
-        INSERT INTO order_event (order_id, pizzeria_id, kind, from_status, to_status, at, business_date, actor, reason)
-        VALUES (target.id, target.pizzeria_id, 'payment', 'authorised', 'voided', p_now, day,
-                authorisation.processor, p_reason);
+        PERFORM ocpizza_follow_authorisation(target, 'voided', NULL, p_reason, p_now, day);
     END IF;
 
     INSERT INTO stock_movement (
@@ -568,7 +580,6 @@ DECLARE
     target customer_order;
     day date;
     allowed text[];
-    authorisation payment;
 BEGIN
     IF p_to = 'cancelled' THEN
         RETURN ocpizza_cancel_order(
@@ -600,16 +611,7 @@ BEGIN
             p_employee_id, p_reason);
 
     IF p_to = 'in_preparation' AND target.payment_status = 'authorised' THEN
-        SELECT * INTO authorisation FROM payment
-        WHERE order_id = target.id AND status = 'authorised' ORDER BY id LIMIT 1;
-        INSERT INTO payment (
-            pizzeria_id, order_id, parent_payment_id, method, status, amount_cents, processor, processor_reference,
-            occurred_at, business_date)
-        VALUES (target.pizzeria_id, target.id, authorisation.id, authorisation.method, 'captured',
-                authorisation.amount_cents, authorisation.processor, authorisation.processor_reference, p_now, day);
-        UPDATE customer_order SET payment_status = 'captured' WHERE id = target.id;
-        INSERT INTO order_event (order_id, pizzeria_id, kind, from_status, to_status, at, business_date, actor)
-        VALUES (target.id, target.pizzeria_id, 'payment', 'authorised', 'captured', p_now, day, 'system');
+        PERFORM ocpizza_follow_authorisation(target, 'captured', 'system', NULL, p_now, day);
     ELSIF p_to IN ('delivered', 'collected') AND target.payment_status = 'unpaid'
           AND target.payment_method IN ('card_on_delivery', 'cash_on_delivery', 'counter_card', 'counter_cash') THEN
         INSERT INTO payment (pizzeria_id, order_id, method, status, amount_cents, occurred_at, business_date, employee_id)

@@ -26,19 +26,8 @@ enum TestChain {
 
     /// A fresh copy of the chain for `body`, dropped afterwards.
     static func withDatabase<T>(_ body: (_ conninfo: String) async throws -> T) async throws -> T {
-        let template = try await template.name()
-        let name = TestDatabase.uniqueName("ocpizza_order")
-        let admin = try await PostgresConnection.connect(conninfo: TestDatabase.conninfo(), logger: TestDatabase.logger)
-        try await admin.execute("CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: template)")
-        do {
-            let value = try await body(try TestDatabase.conninfo(database: name))
-            try await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
-            await admin.close()
-            return value
-        } catch {
-            _ = try? await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
-            await admin.close()
-            throw error
+        try await TestDatabase.withDatabase(template: try await template.name()) { conninfo, _ in
+            try await body(conninfo)
         }
     }
 
