@@ -79,27 +79,35 @@ public struct OrderStore: Sendable {
 
     /// `POST /v1/orders/{id}/cancel`: only before preparation; gives the stock back.
     public func cancel(id: Int64, reason: String, employeeID: Int64?, by caller: APIKeyInfo) async throws -> String {
-        try await value(
+        try await requiredValue(
             """
             SELECT ocpizza_cancel_order(\(id), \(reason), \(caller.name), \(employeeID),
                 (SELECT id FROM pizzeria WHERE code = \(caller.shop)))::text
-            """) ?? "{}"
+            """)
     }
 
     /// `POST /v1/orders/{id}/status`: one step of the fulfilment state machine.
     public func advance(
         id: Int64, to status: String, employeeID: Int64?, reason: String?, by caller: APIKeyInfo
     ) async throws -> String {
-        try await value(
+        try await requiredValue(
             """
             SELECT ocpizza_advance_order(\(id), \(status), \(caller.name), \(employeeID), \(reason),
                 (SELECT id FROM pizzeria WHERE code = \(caller.shop)))::text
-            """) ?? "{}"
+            """)
     }
 
     /// The first column of the first row, as text.
     private func value(_ sql: SQL) async throws -> String? {
         try await run { session in try session.queryValue(sql, as: String.self) }
+    }
+
+    /// The first column of the first row, for the functions that answer or raise (never NULL).
+    private func requiredValue(_ sql: SQL) async throws -> String {
+        guard let text = try await value(sql) else {
+            throw PostgresError(code: .invalidUsage, message: "an ordering function answered NULL")
+        }
+        return text
     }
 
     /// Runs `body` on a pooled connection, turning the database's errors into the client's.
