@@ -17,7 +17,9 @@ struct EmbeddedClusterTests {
         try await Self.withCluster { scratch in
             // demo with nothing configured: initialises, starts, migrates, reports.
             // The README's main command: migrate, demo chain, history (a few days keep the test short), nightly.
-            let demo = try await scratch.run("demo", "--days", "3")
+            // A generous limit: this runs beside the whole parallel suite (seen taking over 120 s
+            // on a loaded 2-core CI machine while making progress).
+            let demo = try await scratch.run("demo", "--days", "3", timeout: .seconds(420))
             try #require(demo.status == 0, "\(demo)")
             let embeddedLines = demo.stderrLines.filter { $0.contains("embedded PostgreSQL") }
             #expect(embeddedLines.count == 1, "\(demo)")
