@@ -64,7 +64,7 @@ struct EmbeddedClusterTests {
             let restarted = try await scratch.run("db", "status", "--json")
             #expect(restarted.status == 0, "\(restarted)")
             #expect(E2E.statuses(restarted)["0001_foundation"] == "applied", "\(restarted)")
-            let again = try await scratch.run("demo", "--days", "3")
+            let again = try await scratch.run("demo", "--days", "3", timeout: .seconds(420))
             #expect(again.status == 0, "\(again)")
             #expect(again.stdout.contains("Demo chain: already loaded."), "\(again)")
             #expect(again.stdout.contains("history already there"), "\(again)")
@@ -114,7 +114,7 @@ struct EmbeddedClusterTests {
     @Test("a working directory with a quote in its name works like any other")
     func quoteInWorkingDirectory() async throws {
         try await Self.withCluster(subfolder: "o'q") { scratch in
-            let demo = try await scratch.run("demo", "--days", "1")
+            let demo = try await scratch.run("demo", "--days", "1", timeout: .seconds(420))
             #expect(demo.status == 0, "\(demo)")
             #expect(demo.stdout.contains("[embedded]"), "\(demo)")
             let status = try await scratch.run("dev-db", "status")
