@@ -91,10 +91,15 @@ let package = Package(
         ),
 
         // MARK: Jobs
+        // MARK: Backups (pg_dump/pg_restore/pg_amcheck, the catalogue, retention)
+        .target(
+            name: "Backups",
+            dependencies: ["Postgres", "Checksums", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "Jobs",
             dependencies: [
-                "Postgres", "Domain", "SupplierDocuments", "Checksums",
+                "Postgres", "Domain", "SupplierDocuments", "Checksums", "Backups",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -122,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "ocpizza",
             dependencies: [
-                "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs", "DemoChain", "Ordering",
+                "Runtime", "Postgres", "Migrations", "EmbeddedPostgres", "Jobs", "DemoChain", "Ordering", "Backups",
                 "OrderingServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,6 +181,13 @@ let package = Package(
         .testTarget(name: "SchemaTests", dependencies: ["Domain", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),
+        .testTarget(
+            name: "BackupsTests",
+            dependencies: [
+                "Backups", "Postgres", "Migrations", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(
             name: "FixturesTests", dependencies: ["DemoChain", "Domain", "Migrations", "Postgres", "TestSupport"]),

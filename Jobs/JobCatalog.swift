@@ -51,13 +51,19 @@ public enum JobCatalog {
             runsDuringMaintenance: false),
         Entry(
             name: "backup-create", summary: "pg_dump into the backup catalogue", expectedEvery: .seconds(86_400),
-            runsDuringMaintenance: true),
+            runsDuringMaintenance: true, work: BackupJobs.nightlyCreate),
+        Entry(
+            name: "backup-verify", summary: "re-hash the newest backup and read it whole",
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: true, work: BackupJobs.nightlyVerify),
         Entry(
             name: "backup-drill", summary: "restore the newest backup into a scratch database and check it",
-            expectedEvery: .seconds(86_400), runsDuringMaintenance: true),
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: true, work: BackupJobs.nightlyDrill),
         Entry(
             name: "backup-prune", summary: "apply the retention plan", expectedEvery: .seconds(86_400),
-            runsDuringMaintenance: true),
+            runsDuringMaintenance: true, work: BackupJobs.nightlyPrune),
+        Entry(
+            name: "backup-copy-offsite", summary: "copy the newest backup and the weekly tier off-site",
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: true, work: BackupJobs.nightlyCopyOffsite),
     ]
 
     /// Jobs that are not steps of the nightly pipeline.
@@ -70,6 +76,19 @@ public enum JobCatalog {
         Entry(
             name: "canary", summary: "holds its lock and heartbeats: checks cron, locks and monitoring end to end",
             expectedEvery: .seconds(86_400), runsDuringMaintenance: false, isAvailable: true),
+        // Backup operations run by hand: never overdue.
+        Entry(
+            name: "backup-restore", summary: "restore a backup into another database or over production",
+            expectedEvery: .seconds(100 * 365 * 86_400), runsDuringMaintenance: true, isAvailable: true),
+        Entry(
+            name: "backup-copy-db", summary: "copy one database into another", expectedEvery: .seconds(100 * 365 * 86_400),
+            runsDuringMaintenance: true, isAvailable: true),
+        Entry(
+            name: "backup-delete", summary: "delete one backup", expectedEvery: .seconds(100 * 365 * 86_400),
+            runsDuringMaintenance: true, isAvailable: true),
+        Entry(
+            name: "release", summary: "maintenance on, pre-release backup, migrate, maintenance off",
+            expectedEvery: .seconds(100 * 365 * 86_400), runsDuringMaintenance: true, isAvailable: true),
         Entry(
             name: "demo-generate", summary: "order history for the demo chain (ocpizza demo)",
             expectedEvery: .seconds(100 * 365 * 86_400), runsDuringMaintenance: false, isAvailable: true),

@@ -57,7 +57,7 @@ public struct JobMetrics: Sendable {
         return nil
     }
 
-    private func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = path + ".tmp.\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

@@ -19,6 +19,7 @@ public enum MigrationCatalog {
         embedded("0011_day_cutoff_outside_dst.sql", PackageResources._011_day_cutoff_outside_dst_sql),
         embedded("0012_supplier_import.sql", PackageResources._012_supplier_import_sql),
         embedded("0013_ordering_endpoint.sql", PackageResources._013_ordering_endpoint_sql),
+        embedded("0014_backups.sql", PackageResources._014_backups_sql),
     ]
 
     private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {

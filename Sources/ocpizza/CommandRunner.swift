@@ -29,7 +29,7 @@ enum CommandRunner {
             status = .usage
             report(error, status: status, logger: logger)
         } catch {
-            status = ExitStatus.forError(error)
+            status = commandExitStatus(error)
             report(error, status: status, logger: logger)
         }
         if status != .success { throw ExitCode(status.rawValue) }

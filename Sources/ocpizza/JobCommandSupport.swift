@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backups
 import Jobs
 import Postgres
 import Runtime
@@ -11,12 +12,25 @@ extension CommandEnvironment {
     /// The runner every job command goes through, with the command's sysexits mapping.
     func jobRunner(conninfo: String) -> JobRunner {
         JobRunner(conninfo: conninfo, varDirectory: varDirectory, logger: logger) { error in
-            switch error {
-            case is InboxError: ExitStatus.ioFailure.rawValue
-            case is SupplierImportSetupError: ExitStatus.configuration.rawValue
-            default: ExitStatus.forError(error).rawValue
-            }
+            commandExitStatus(error).rawValue
         }
+    }
+}
+
+/// The exit status of an error, with the errors of the modules Runtime does not know.
+func commandExitStatus(_ error: any Error) -> ExitStatus {
+    switch error {
+    case is InboxError: return .ioFailure
+    case is SupplierImportSetupError: return .configuration
+    case let error as BackupError:
+        switch error.code {
+        case .toolMissing: return .configuration
+        case .storage: return .ioFailure
+        case .mismatch: return .inputsRejected
+        case .confirmationRequired, .invalidRequest: return .usage
+        case .toolFailed, .notFound: return .failure
+        }
+    default: return ExitStatus.forError(error)
     }
 }
 

@@ -19,7 +19,7 @@ struct OCPizza: AsyncParsableCommand {
             Demo.self, Nightly.self, ImportSupplier.self, Suppliers.self, SupplierItems.self,
             SupplierDocumentsCommand.self,
             JobsCommand.self, Serve.self, Shops.self, APIKeysCommand.self, Database.self, DevDatabase.self,
-            Maintenance.self, Check.self,
+            Maintenance.self, Check.self, BackupCommand.self, Release.self,
         ]
     )
 }
