@@ -188,7 +188,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Postgres", "TestSupport", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "FixturesTests", dependencies: ["DemoChain", "Domain", "Migrations", "Postgres", "TestSupport"]),
     ],

@@ -81,7 +81,8 @@ public enum JobCatalog {
             name: "backup-restore", summary: "restore a backup into another database or over production",
             expectedEvery: .seconds(100 * 365 * 86_400), runsDuringMaintenance: true, isAvailable: true),
         Entry(
-            name: "backup-copy-db", summary: "copy one database into another", expectedEvery: .seconds(100 * 365 * 86_400),
+            name: "backup-copy-db", summary: "copy one database into another",
+            expectedEvery: .seconds(100 * 365 * 86_400),
             runsDuringMaintenance: true, isAvailable: true),
         Entry(
             name: "backup-delete", summary: "delete one backup", expectedEvery: .seconds(100 * 365 * 86_400),

@@ -67,7 +67,8 @@ public struct BackupHealth: Sendable, Codable, Equatable {
         }
         if health.offsiteStale {
             health.problems.append(
-                newestCopy.map { "the newest off-site copy is \(Self.age($0, now)) old" } ?? "there is no off-site copy")
+                newestCopy.map { "the newest off-site copy is \(Self.age($0, now)) old" } ?? "there is no off-site copy"
+            )
         }
         return health
     }

@@ -75,7 +75,9 @@ extension BackupService {
             guard digest.sha256 == backup.sha256 else {
                 throw BackupError(.mismatch, "the archive's SHA-256 differs from the one recorded at dump time")
             }
-            try await createDatabase(scratch, replacing: true)
+            // From template1: an operator who cannot install extensions at will (a role with
+            // CREATEDB, not superuser) puts amcheck there once, as docs/OPERATIONS.md says.
+            try await createDatabase(scratch, replacing: true, template: "template1")
             let started = ContinuousClock.now
             try await restoreArchive(backup.filePath, into: scratchConninfo, tools: tools, jobs: jobs)
             result.restoreSeconds = (ContinuousClock.now - started).seconds
@@ -134,13 +136,14 @@ extension BackupService {
 
     /// Creates an empty database on the production server (dropping one of that name first
     /// when `replacing`).
-    func createDatabase(_ name: String, replacing: Bool) async throws {
+    func createDatabase(_ name: String, replacing: Bool, template: String = "template0") async throws {
         try await withConnection { connection in
             try await connection.withSession { session in
                 if replacing {
                     try session.executeScript("DROP DATABASE IF EXISTS \(SQL.quoteIdentifier(name)) WITH (FORCE)")
                 }
-                try session.executeScript("CREATE DATABASE \(SQL.quoteIdentifier(name)) TEMPLATE template0")
+                try session.executeScript(
+                    "CREATE DATABASE \(SQL.quoteIdentifier(name)) TEMPLATE \(SQL.quoteIdentifier(template))")
             }
         }
     }

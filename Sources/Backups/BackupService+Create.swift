@@ -15,11 +15,14 @@ public struct BackupRequest: Sendable {
     public var format: Format
     public var jobs: Int
     public var releaseID: String?
+    /// pg_dump's `--compress` level (0: none); nil: pg_dump's default.
+    public var compressionLevel: Int?
 
     public init(
         kind: BackupKind = .manual, pinned: Bool = false, format: Format = .custom, jobs: Int = 2,
-        releaseID: String? = nil
+        releaseID: String? = nil, compressionLevel: Int? = nil
     ) {
+        self.compressionLevel = compressionLevel
         self.kind = kind
         self.pinned = pinned
         self.format = format
@@ -119,6 +122,7 @@ extension BackupService {
         let temporary = path + ".partial"
         var arguments = ["--format=\(request.format == .custom ? "custom" : "directory")", "--snapshot=\(snapshot)"]
         if request.format == .directory { arguments.append("--jobs=\(max(1, request.jobs))") }
+        if let level = request.compressionLevel { arguments.append("--compress=\(level)") }
         arguments += ["--file=\(temporary)", "--dbname=\(conninfo)"]
         let dumpTask = Task { try await ToolProcess.run(tools.pgDump, arguments) }
 
@@ -140,7 +144,10 @@ extension BackupService {
         try await connection.withSession { try $0.executeScript("COMMIT") }
         try Task.checkCancellation()
         guard outcome.succeeded else {
-            throw BackupError(.toolFailed, "pg_dump failed (\(outcome.ending)): \(outcome.stderr)")
+            let full = outcome.stderr.contains("No space left on device")
+            throw BackupError(
+                full ? .storage : .toolFailed,
+                "pg_dump failed (\(outcome.ending))\(full ? ", the disk is full" : ""): \(outcome.stderr)")
         }
 
         let toc = try await ToolProcess.runCapturing(tools.pgRestore, ["--list", temporary])

@@ -27,7 +27,8 @@ extension BackupService {
             try await connection.withSession { try $0.queryValue("SELECT current_database()", as: String.self) ?? "db" }
         }
         let path = archivePath(id: 0, database: database, format: .custom, at: started)
-            .replacingOccurrences(of: "-0.dump", with: "-\(releaseID.filter { $0.isLetter || $0.isNumber || $0 == "." }).dump")
+            .replacingOccurrences(
+                of: "-0.dump", with: "-\(releaseID.filter { $0.isLetter || $0.isNumber || $0 == "." }).dump")
         let temporary = path + ".partial"
         let outcome = try await ToolProcess.run(
             tools.pgDump, ["--format=custom", "--file=\(temporary)", "--dbname=\(conninfo)"])

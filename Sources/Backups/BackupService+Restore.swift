@@ -21,7 +21,9 @@ public struct RestoreReport: Sendable, Codable, Equatable {
 extension BackupService {
     /// Restores into another database of the same server. An existing database that holds
     /// tables is replaced only when `confirm` repeats its name.
-    public func restore(_ source: RestoreSource, intoDatabase target: String, confirm: String?) async throws
+    public func restore(
+        _ source: RestoreSource, intoDatabase target: String, confirm: String?
+    ) async throws
         -> RestoreReport
     {
         let (archive, label) = try await archivePath(of: source)
@@ -142,7 +144,9 @@ extension BackupService {
                     WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
                     """
                 ).map { try $0.decode("nspname", as: String.self) }
-                for schema in schemas { try session.executeScript("DROP SCHEMA \(SQL.quoteIdentifier(schema)) CASCADE") }
+                for schema in schemas {
+                    try session.executeScript("DROP SCHEMA \(SQL.quoteIdentifier(schema)) CASCADE")
+                }
                 try session.executeScript("CREATE SCHEMA IF NOT EXISTS public")
             }
         }
@@ -282,7 +286,8 @@ extension BackupService {
             // Put production back under its name before anyone drops anything.
             try await withConnection(to: maintenanceConninfo) { connection in
                 try await connection.withUncancellableSession { session in
-                    try session.executeScript("ALTER DATABASE \(SQL.quoteIdentifier(aside)) RENAME TO \(quotedProduction)")
+                    try session.executeScript(
+                        "ALTER DATABASE \(SQL.quoteIdentifier(aside)) RENAME TO \(quotedProduction)")
                 }
             }
             throw error

@@ -25,7 +25,9 @@ extension BackupService {
     /// Applies the retention plan (``RetentionPlan``) to the catalogue: files of the backups it
     /// does not keep are removed and their rows marked deleted (the rows stay, as history).
     /// `dryRun` only says what would go.
-    public func prune(policy: RetentionPolicy = .standard, now: Date = Date(), dryRun: Bool) async throws
+    public func prune(
+        policy: RetentionPolicy = .standard, now: Date = Date(), dryRun: Bool
+    ) async throws
         -> [PruneLine]
     {
         let backups = try await list().filter { $0.status != "running" }
@@ -115,23 +117,24 @@ extension BackupService {
             try await connection.withSession { session in
                 try session.query(
                     """
-                    SELECT c.backup_id, b.started_at, c.copy_path, c.copied_at FROM backup_copy c
+                    SELECT c.backup_id, b.started_at, c.copy_path, c.copied_at, b.pinned, b.kind FROM backup_copy c
                     JOIN backup b ON b.id = c.backup_id
                     WHERE c.location = \(location) AND c.deleted_at IS NULL
                     """
                 ).map {
                     (
                         try $0.decode("backup_id", as: Int64.self), try $0.decode("started_at", as: Date.self),
-                        try $0.decode("copy_path", as: String?.self), try $0.decode("copied_at", as: Date.self)
+                        try $0.decode("copy_path", as: String?.self), try $0.decode("pinned", as: Bool.self),
+                        BackupKind(rawValue: try $0.decode("kind", as: String.self)) ?? .scheduled
                     )
                 }
             }
         }
         let doomed = Set(
             OffsitePlan.copiesToDelete(
-                copies.map { RetentionCandidate(id: $0.0, startedAt: $0.1, succeeded: true, kind: .scheduled) },
+                copies.map { RetentionCandidate(id: $0.0, startedAt: $0.1, succeeded: true, kind: $0.4, pinned: $0.3) },
                 now: now, policy: policy))
-        for (id, _, path, _) in copies where doomed.contains(id) {
+        for (id, _, path, _, _) in copies where doomed.contains(id) {
             if let path { ArchiveStorage.removeQuietly(path) }
             try await withConnection { connection in
                 try await connection.withUncancellableSession { session in

@@ -66,9 +66,11 @@ public struct BackupService: Sendable {
     /// The backup a command names, or the newest successful one when it names none.
     public func resolve(_ id: Int64?) async throws -> BackupRecord {
         if let id { return try await record(id) }
-        guard let newest = try await withConnection({ connection in
-            try await connection.withSession { try BackupCatalog.newestSuccessful(in: $0) }
-        }) else {
+        guard
+            let newest = try await withConnection({ connection in
+                try await connection.withSession { try BackupCatalog.newestSuccessful(in: $0) }
+            })
+        else {
             throw BackupError(.notFound, "there is no successful backup yet (take one: ocpizza backup create)")
         }
         return newest
@@ -81,6 +83,15 @@ public struct BackupService: Sendable {
         }
         guard backup.succeeded else {
             throw BackupError(.notFound, "backup \(backup.id) is \(backup.status), not a usable backup")
+        }
+    }
+}
+
+extension BackupService {
+    /// The production database's name (what a restore over it must be confirmed with).
+    public func databaseName() async throws -> String {
+        try await withConnection { connection in
+            try await connection.withSession { try $0.queryValue("SELECT current_database()", as: String.self) ?? "" }
         }
     }
 }

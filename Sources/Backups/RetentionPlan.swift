@@ -125,7 +125,7 @@ public enum RetentionPlan {
             let day = calendar.day(of: backup.startedAt)
             let week = calendar.week(of: backup.startedAt)
             let newestOfDay = seenDays.insert(day).inserted
-            let newestOfWeek = seenWeeks.insert(week).inserted || day.day == 1
+            let newestOfWeek = seenWeeks.insert(week).inserted
             if now.timeIntervalSince(backup.startedAt) < recentSeconds {
                 reasons.append(.recent)
             } else if newestOfDay && day >= dailyFrom {

@@ -25,7 +25,9 @@ struct BackupCommand: AsyncParsableCommand {
     /// Options every backup subcommand shares.
     struct Common: ParsableArguments {
         @OptionGroup var global: GlobalOptions
-        @Option(help: ArgumentHelp("Where archives live (default: OCPIZZA_BACKUP_DIR, else <var>/backups).", valueName: "dir"))
+        @Option(
+            help: ArgumentHelp(
+                "Where archives live (default: OCPIZZA_BACKUP_DIR, else <var>/backups).", valueName: "dir"))
         var backupDir: String?
         @Flag(help: "Print the result as JSON.") var json = false
 
@@ -107,14 +109,17 @@ extension BackupCommand {
         @Option(help: "custom (one file) or directory (parallel dump).") var format: BackupRequest.Format = .custom
         @Option(help: "Parallel pg_dump jobs for the directory format.") var jobs = 2
         @Option(help: "The release a pre-release backup is taken before.") var releaseID: String?
+        @Option(help: "pg_dump compression level, 0 (none) to 9 (default: pg_dump's).") var compress: Int?
 
         func validate() throws {
             guard kind != .preRestore else { throw ValidationError("pre-restore backups are taken by restore itself") }
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+            if let compress, !(0...9).contains(compress) { throw ValidationError("--compress must be 0 to 9") }
         }
 
         func run() async throws {
-            let request = BackupRequest(kind: kind, pinned: pin, format: format, jobs: jobs, releaseID: releaseID)
+            let request = BackupRequest(
+                kind: kind, pinned: pin, format: format, jobs: jobs, releaseID: releaseID, compressionLevel: compress)
             try await BackupCommand.runJob(
                 common, name: "backup-create", options: ["kind": kind.rawValue, "format": format.rawValue]
             ) { service, _ in
@@ -125,7 +130,9 @@ extension BackupCommand {
                         counts: ["backups_created": 1, "bytes": Int(backup.sizeBytes ?? 0)],
                         message: "backup \(backup.id) taken")
                 )
-            } details: { BackupText.info($0) }
+            } details: {
+                BackupText.info($0)
+            }
         }
     }
 
@@ -133,15 +140,24 @@ extension BackupCommand {
         static let configuration = CommandConfiguration(abstract: "List backups, newest first.")
         @OptionGroup var common: Common
         @Flag(help: "Include deleted backups.") var all = false
-        @Flag(help: "Print only the ids, newest first, one per line.") var idsOnly = false
+        @Flag(help: "Print only the ids of successful backups, newest first, one per line (for scripts).")
+        var idsOnly = false
+        @Option(help: "Only backups of this kind: scheduled, manual, pre-release or pre-restore.") var kind: BackupKind?
+        @Option(help: "Only the pre-release backups of this release.") var releaseId: String?
 
         func run() async throws {
-            let all = self.all
-            guard let backups = try await BackupCommand.read(common, command: "backup list", { service in
-                try await service.list(includeDeleted: all)
-            }) else { return }
+            let all = self.all, kind = self.kind, releaseId = self.releaseId
+            guard
+                let backups = try await BackupCommand.read(
+                    common, command: "backup list",
+                    { service in
+                        try await service.list(includeDeleted: all).filter { backup in
+                            (kind == nil || backup.kind == kind) && (releaseId == nil || backup.releaseID == releaseId)
+                        }
+                    })
+            else { return }
             if idsOnly {
-                backups.forEach { print($0.id) }
+                backups.filter { $0.succeeded && $0.deletedAt == nil }.forEach { print($0.id) }
             } else if common.json {
                 try printJSON(backups)
             } else {
@@ -157,7 +173,8 @@ extension BackupCommand {
 
         func run() async throws {
             let id = self.id
-            guard let backup = try await BackupCommand.read(common, command: "backup info", { try await $0.resolve(id) })
+            guard
+                let backup = try await BackupCommand.read(common, command: "backup info", { try await $0.resolve(id) })
             else { return }
             if common.json { try printJSON(backup) } else { print(BackupText.info(backup)) }
         }
@@ -172,11 +189,15 @@ extension BackupCommand {
 
         func run() async throws {
             let id = self.id
-            try await BackupCommand.runJob(common, name: "backup-verify", options: ["id": id.map(String.init) ?? "newest"]) {
+            try await BackupCommand.runJob(
+                common, name: "backup-verify", options: ["id": id.map(String.init) ?? "newest"]
+            ) {
                 service, _ in
                 let result = try await service.verify(id)
                 return (result, JobOutcome(counts: ["backups_verified": 1], message: "backup \(result.backupID) ok"))
-            } details: { "backup \($0.backupID): SHA-256 matches, \($0.sizeBytes) bytes read whole by pg_restore" }
+            } details: {
+                "backup \($0.backupID): SHA-256 matches, \($0.sizeBytes) bytes read whole by pg_restore"
+            }
         }
     }
 
@@ -191,7 +212,9 @@ extension BackupCommand {
 
         func run() async throws {
             let id = self.id, jobs = self.jobs
-            try await BackupCommand.runJob(common, name: "backup-drill", options: ["id": id.map(String.init) ?? "newest"]) {
+            try await BackupCommand.runJob(
+                common, name: "backup-drill", options: ["id": id.map(String.init) ?? "newest"]
+            ) {
                 service, _ in
                 let backup = try await service.resolve(id)
                 let result = try await service.drill(backup.id, jobs: jobs)
@@ -201,7 +224,9 @@ extension BackupCommand {
                         counts: ["tables_checked": result.tables, "rows_checked": Int(result.rows)],
                         message: "backup \(backup.id) restored and proven")
                 )
-            } details: { BackupText.drill($0) }
+            } details: {
+                BackupText.drill($0)
+            }
         }
     }
 
@@ -222,17 +247,23 @@ extension BackupCommand {
         func run() async throws {
             let dryRun = self.dryRun, policy = BackupJobs.policy(keepAtLeast: keepAtLeast)
             try await BackupCommand.runJob(
-                common, name: "backup-prune", options: ["dry_run": "\(dryRun)", "keep_at_least": "\(policy.minimumKept)"]
+                common, name: "backup-prune",
+                options: ["dry_run": "\(dryRun)", "keep_at_least": "\(policy.minimumKept)"]
             ) { service, _ in
                 let lines = try await service.prune(policy: policy, dryRun: dryRun)
                 let deleted = lines.filter { !$0.keep }.count
                 return (
                     lines,
                     JobOutcome(
-                        counts: ["backups_kept": lines.count - deleted, (dryRun ? "would_delete" : "backups_deleted"): deleted],
+                        counts: [
+                            "backups_kept": lines.count - deleted,
+                            (dryRun ? "would_delete" : "backups_deleted"): deleted,
+                        ],
                         message: dryRun ? "dry run: nothing deleted" : nil)
                 )
-            } details: { BackupText.prune($0, dryRun: dryRun) }
+            } details: {
+                BackupText.prune($0, dryRun: dryRun)
+            }
         }
     }
 
@@ -252,7 +283,9 @@ extension BackupCommand {
             try await BackupCommand.runJob(common, name: "backup-delete", options: ["id": "\(id)"]) { service, _ in
                 let backup = try await service.delete(id)
                 return (backup, JobOutcome(counts: ["backups_deleted": 1], message: "backup \(id) deleted"))
-            } details: { "backup \($0.id) deleted: \($0.filePath)" }
+            } details: {
+                "backup \($0.id) deleted: \($0.filePath)"
+            }
         }
     }
 
@@ -292,9 +325,13 @@ extension BackupCommand {
 
         func run() async throws {
             let expectOffsite = BackupJobs.offsiteDirectory() != nil
-            guard let health = try await BackupCommand.read(common, command: "backup status", { service in
-                try await service.health(expectOffsite: expectOffsite)
-            }) else { return }
+            guard
+                let health = try await BackupCommand.read(
+                    common, command: "backup status",
+                    { service in
+                        try await service.health(expectOffsite: expectOffsite)
+                    })
+            else { return }
             if common.json { try printJSON(health) } else { print(BackupText.status(health)) }
             if health.needsAttention { throw ExitCode(ExitStatus.failure.rawValue) }
         }

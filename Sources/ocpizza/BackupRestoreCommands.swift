@@ -26,59 +26,80 @@ extension BackupCommand {
         var confirm: String?
 
         func validate() throws {
-            guard (id == nil) != (file == nil) else { throw ValidationError("give a backup id or --file PATH, not both") }
+            guard (id == nil) != (file == nil) else {
+                throw ValidationError("give a backup id or --file PATH, not both")
+            }
         }
 
         func run() async throws {
             let source: RestoreSource = id.map { .backup($0) } ?? .file(file ?? "")
             let targetDb = self.targetDb
-            var confirm = self.confirm
-            if targetDb == nil && confirm == nil {
-                let name = try await productionName()
-                guard
-                    BackupCommand.confirmOnTerminal(
-                        "This replaces the production database \(name) with \(id.map { "backup \($0)" } ?? file ?? "").",
-                        expected: name)
-                else {
-                    throw ValidationError(
-                        "not confirmed: restoring over the production database needs --confirm \(name)")
-                }
-                confirm = name
-            }
             let confirmed = confirm
             let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
             var recorded = ["source": id.map { "backup \($0)" } ?? file ?? ""]
             recorded["target"] = targetDb ?? "production"
-            try await BackupCommand.runJob(common, name: "backup-restore", options: recorded) { service, _ in
-                let report: RestoreReport
-                if let targetDb {
-                    report = try await service.restore(source, intoDatabase: targetDb, confirm: confirmed)
-                } else {
-                    report = try await service.restoreOverProduction(source, confirm: confirmed ?? "") { session, on in
+            if let targetDb {
+                try await BackupCommand.runJob(common, name: "backup-restore", options: recorded) { service, _ in
+                    let report = try await service.restore(source, intoDatabase: targetDb, confirm: confirmed)
+                    return (report, JobOutcome(counts: ["restores": 1], message: "restored into \(targetDb)"))
+                } details: {
+                    BackupText.restore($0)
+                }
+            } else {
+                try await restoreOverProduction(source, confirm: confirmed, user: user, recorded: recorded)
+            }
+        }
+
+        /// Over production the runner cannot keep its row in the database being replaced: the
+        /// work runs first and its run is recorded afterwards (``JobRunner/runThenRecord``).
+        private func restoreOverProduction(
+            _ source: RestoreSource, confirm: String?, user: String, recorded: [String: String]
+        ) async throws {
+            let common = self.common
+            let what = id.map { "backup \($0)" } ?? file ?? ""
+            try await CommandRunner.run(common.global, command: "backup-restore") { environment in
+                let conninfo = try await environment.conninfo()
+                let service = BackupService(
+                    conninfo: conninfo, directory: common.directory(environment), logger: environment.logger)
+                let name = try await service.databaseName()
+                let confirm = confirm ?? name
+                guard
+                    self.confirm != nil
+                        || BackupCommand.confirmOnTerminal(
+                            "This replaces the production database \(name) with \(what).", expected: name)
+                else {
+                    throw ValidationError(
+                        "not confirmed: restoring over the production database needs --confirm \(name)")
+                }
+                let lockConninfo = ConnectionString.replacingDatabase(in: conninfo, with: "postgres") ?? conninfo
+                let box = JobResult<RestoreReport>()
+                let report = try await environment.jobRunner(conninfo: conninfo).runThenRecord(
+                    JobRequest(name: "backup-restore", options: recorded, runsDuringMaintenance: true),
+                    lockConninfo: lockConninfo
+                ) {
+                    let restored = try await service.restoreOverProduction(source, confirm: confirm) { session, on in
                         let flag =
                             on
                             ? MaintenanceFlag(on: true, reason: "restore in progress", since: Date(), by: user)
                             : MaintenanceFlag.off
                         try flag.write(in: session)
                     }
+                    box.set(restored)
+                    return JobOutcome(
+                        counts: ["restores": 1],
+                        message:
+                            "restored over \(restored.targetDatabase); safety backup \(restored.safetyBackupID ?? 0)")
                 }
-                return (report, JobOutcome(counts: ["restores": 1], message: "restored into \(report.targetDatabase)"))
-            } details: { BackupText.restore($0) }
+                if common.json {
+                    try printJSON(BackupCommand.JobReport(run: report, result: box.value))
+                } else {
+                    print(report.summary)
+                    if let restored = box.value { print("\n" + BackupText.restore(restored)) }
+                }
+                return ExitStatus(rawValue: report.exitCode) ?? .failure
+            }
         }
 
-        private func productionName() async throws -> String {
-            let box = JobResult<String>()
-            try await CommandRunner.run(common.global, command: "backup restore") { environment in
-                let (connection, _) = try await environment.connect()
-                let name = try await connection.withSession {
-                    try $0.queryValue("SELECT current_database()", as: String.self) ?? ""
-                }
-                await connection.close()
-                box.set(name)
-                return .success
-            }
-            return box.value ?? ""
-        }
     }
 
     struct CopyDatabase: AsyncParsableCommand {
@@ -94,11 +115,15 @@ extension BackupCommand {
 
         func run() async throws {
             let from = self.from, to = self.to, confirm = self.confirm
-            try await BackupCommand.runJob(common, name: "backup-copy-db", options: ["target": ConnectionString.databaseName(in: to) ?? "?"]) {
+            try await BackupCommand.runJob(
+                common, name: "backup-copy-db", options: ["target": ConnectionString.databaseName(in: to) ?? "?"]
+            ) {
                 service, _ in
                 let report = try await service.copyDatabase(from: from, to: to, confirm: confirm)
                 return (report, JobOutcome(counts: ["copies": 1], message: "copied into \(report.targetDatabase)"))
-            } details: { BackupText.restore($0) }
+            } details: {
+                BackupText.restore($0)
+            }
         }
     }
 }

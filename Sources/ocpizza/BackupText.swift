@@ -39,7 +39,8 @@ enum BackupText {
                     "\(Table.timestamp($0)) UTC: \(backup.verifyOK == true ? "ok" : "FAILED \(backup.verifyError ?? "")")"
                 } ?? "never"
             ))
-        lines.append(("drill", backup.drillAt.map { "\(Table.timestamp($0)) UTC: \(drillLine(backup.drill))" } ?? "never"))
+        lines.append(
+            ("drill", backup.drillAt.map { "\(Table.timestamp($0)) UTC: \(drillLine(backup.drill))" } ?? "never"))
         for copy in backup.offsiteCopies {
             lines.append(("off-site", "\(copy.path ?? copy.location) at \(Table.timestamp(copy.copiedAt)) UTC"))
         }
@@ -72,9 +73,11 @@ enum BackupText {
     }
 
     static func restore(_ report: RestoreReport) -> String {
-        var text = "\(report.source) restored into \(report.targetDatabase) in \(String(format: "%.1f", report.seconds)) s"
+        var text =
+            "\(report.source) restored into \(report.targetDatabase) in \(String(format: "%.1f", report.seconds)) s"
         if let safety = report.safetyBackupID {
-            text += "\nsafety backup of the replaced database: \(safety) (roll back: ocpizza backup restore \(safety) "
+            text +=
+                "\nsafety backup of the replaced database: \(safety) (roll back: ocpizza backup restore \(safety) "
                 + "--confirm \(report.targetDatabase))"
         }
         return text
@@ -83,7 +86,9 @@ enum BackupText {
     static func status(_ health: BackupHealth) -> String {
         func line(_ label: String, _ date: Date?, _ id: Int64?, stale: Bool) -> String {
             label.padding(toLength: 16, withPad: " ", startingAt: 0)
-                + (date.map { "\(stale ? "STALE" : "ok"): \(Table.timestamp($0)) UTC" + (id.map { " (backup \($0))" } ?? "") }
+                + (date.map {
+                    "\(stale ? "STALE" : "ok"): \(Table.timestamp($0)) UTC" + (id.map { " (backup \($0))" } ?? "")
+                }
                     ?? "NONE")
         }
         var lines = [

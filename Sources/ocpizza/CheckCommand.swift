@@ -19,7 +19,8 @@ struct Check: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: GlobalOptions
-    @Option(help: ArgumentHelp("Where archives live (default: OCPIZZA_BACKUP_DIR, else <var>/backups).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("Where archives live (default: OCPIZZA_BACKUP_DIR, else <var>/backups).", valueName: "dir"))
     var backupDir: String?
     @Flag(help: "Print the result as JSON.") var json = false
 
@@ -89,7 +90,9 @@ struct Check: AsyncParsableCommand {
             schemaOK
                 ? "up to date"
                 : "pending \(report.pendingMigrations), modified or unknown \(report.problemMigrations)")
-        line("var", report.varWritable, report.varWritable ? report.varDirectory : "NOT WRITABLE: \(report.varDirectory)")
+        line(
+            "var", report.varWritable, report.varWritable ? report.varDirectory : "NOT WRITABLE: \(report.varDirectory)"
+        )
         line(
             "backup dir", report.backupDirectoryWritable,
             report.backupDirectoryWritable ? report.backupDirectory : "NOT WRITABLE: \(report.backupDirectory)")

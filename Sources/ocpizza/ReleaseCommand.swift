@@ -21,7 +21,8 @@ struct Release: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Option(help: "The version being released (recorded on the pre-release backup).") var version: String
-    @Option(help: ArgumentHelp("Where archives live (default: OCPIZZA_BACKUP_DIR, else <var>/backups).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("Where archives live (default: OCPIZZA_BACKUP_DIR, else <var>/backups).", valueName: "dir"))
     var backupDir: String?
     @Flag(help: "Print the result as JSON.") var json = false
 

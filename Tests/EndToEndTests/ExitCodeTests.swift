@@ -111,7 +111,7 @@ struct ExitCodeTests {
         }
     }
 
-    @Test("check: 78 on a fresh database (pending migrations), 0 once migrated")
+    @Test("check: 78 on a fresh database (pending migrations), 1 until a backup is taken and drilled, then 0")
     func check() async throws {
         try await E2E.withDatabase { conninfo, _, scratch in
             let fresh = try await scratch.run("check", "--database-url", conninfo)
@@ -122,8 +122,14 @@ struct ExitCodeTests {
             try #require(migrate.status == 0, "\(migrate)")
 
             let migrated = try await scratch.run("check", "--database-url", conninfo)
-            #expect(migrated.status == 0, "\(migrated)")
+            #expect(migrated.status == 1, "\(migrated)")
             #expect(migrated.stdout.contains("up to date"), "\(migrated)")
+            #expect(migrated.stdout.contains("ATTENTION: there is no successful backup"), "\(migrated)")
+
+            let backup = try await scratch.run("backup", "create", "--database-url", conninfo)
+            try #require(backup.status == 0, "\(backup)")
+            let drill = try await scratch.run("backup", "drill", "--database-url", conninfo)
+            try #require(drill.status == 0, "\(drill)")
 
             let json = try await scratch.run("check", "--json", "--database-url", conninfo)
             #expect(json.status == 0, "\(json)")

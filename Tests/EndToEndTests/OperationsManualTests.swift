@@ -464,7 +464,7 @@ struct OperationsManualTests {
     @Test("every code block says what it is; every untested shell block is followed by how it is checked")
     func blocksAreTestedOrSayHowTheyAreChecked() throws {
         let manual = try Self.manual()
-        #expect(manual.blocks.contains(where: \.isTested), "no `sh tested` block at all")
+        #expect(manual.blocks.contains { $0.isTested }, "no `sh tested` block at all")
         for block in manual.blocks {
             #expect(
                 Self.allowedInfoStrings.contains(block.info),

@@ -44,20 +44,20 @@ struct JobCatalogTests {
         #expect(date.description == expected, "at \(instant)")
     }
 
-    @Test("the catalog: seven nightly steps in order, names unique, backups run during maintenance")
+    @Test("the catalog: nine nightly steps in order, names unique, backups and releases run during maintenance")
     func catalog() {
         let names = JobCatalog.nightlySteps.map(\.name)
         #expect(
             names == [
                 "import-supplier", "reconcile-stock", "settle-payments", "export-reports", "backup-create",
-                "backup-drill", "backup-prune",
+                "backup-verify", "backup-drill", "backup-prune", "backup-copy-offsite",
             ])
         let all = JobCatalog.nightlySteps + JobCatalog.others
         #expect(Set(all.map(\.name)).count == all.count)
         for entry in all {
             // Backups run during maintenance, and so does nightly, so that its backup steps can run;
             // its other steps are skipped by the runner one by one.
-            let expected = entry.name.hasPrefix("backup-") || entry.name == "nightly"
+            let expected = entry.name.hasPrefix("backup-") || entry.name == "nightly" || entry.name == "release"
             #expect(entry.runsDuringMaintenance == expected, "\(entry.name)")
             #expect(JobCatalog.entry(named: entry.name)?.name == entry.name)
         }

@@ -93,7 +93,7 @@ import Testing
         let elapsed = clock.now - start
         #expect(waiter == nil)
         #expect(elapsed >= .milliseconds(500))
-        #expect(elapsed < .seconds(10))
+        #expect(elapsed < .seconds(60), "it waited on long after its timeout")
         await holder.release()
     }
 

@@ -507,7 +507,7 @@ private func entries(_ breakdown: [VATSubtotal]) -> [String] {
             error = refused
         }
         // Generous bounds that only an actual expansion or a network wait would break.
-        #expect(ContinuousClock.now - started < .seconds(3), "\(name) took too long")
+        #expect(ContinuousClock.now - started < .seconds(30), "\(name) took too long")
         #expect(peakKiB() - memoryBefore < 32 * 1024, "\(name) used too much memory")
         #expect(error != nil, "\(name) was not refused")
         #expect(error?.file == name)

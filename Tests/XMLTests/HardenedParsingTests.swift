@@ -46,7 +46,7 @@ import XML
         let started = ContinuousClock.now
         #expect(throws: XMLError.self) { try ParsedXMLDocument.parse(bytes: Array(xml.utf8), name: "lolz.xml") }
         // Not a timing assertion on speed: a generous bound that only an actual expansion would break.
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func parsesFileFromDisk() throws {
