@@ -23,7 +23,10 @@ public struct PostgresTools: Sendable, Equatable {
         serverMajor: Int, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> PostgresTools {
         var candidates: [String] = []
-        if let explicit = environment["OCPIZZA_PG_BINDIR"], !explicit.isEmpty { candidates.append(explicit) }
+        // An operator who names the tools gets those or a refusal, never others found elsewhere.
+        if let explicit = environment["OCPIZZA_PG_BINDIR"], !explicit.isEmpty {
+            return try await only(explicit, serverMajor: serverMajor)
+        }
         let debian = "/usr/lib/postgresql"
         let installed = ((try? FileManager.default.contentsOfDirectory(atPath: debian)) ?? [])
             .compactMap(Int.init).filter { $0 >= serverMajor }.sorted()
@@ -49,6 +52,21 @@ public struct PostgresTools: Sendable, Equatable {
             .toolMissing,
             "no pg_dump found; install postgresql-client-\(serverMajor) (apt-get install postgresql-client-\(serverMajor)) "
                 + "or set OCPIZZA_PG_BINDIR")
+    }
+
+    private static func only(_ directory: String, serverMajor: Int) async throws -> PostgresTools {
+        guard FileManager.default.isExecutableFile(atPath: directory + "/pg_dump"),
+            let (version, major) = try await Self.version(of: directory + "/pg_dump")
+        else {
+            throw BackupError(.toolMissing, "OCPIZZA_PG_BINDIR=\(directory) holds no working pg_dump")
+        }
+        guard major >= serverMajor else {
+            throw BackupError(
+                .toolMissing,
+                "pg_dump is older than the server (PostgreSQL \(serverMajor)): \(directory)/pg_dump \(version) "
+                    + "(OCPIZZA_PG_BINDIR); install postgresql-client-\(serverMajor) and point OCPIZZA_PG_BINDIR at it")
+        }
+        return PostgresTools(directory: directory, version: version, major: major)
     }
 
     /// "pg_dump (PostgreSQL) 15.18 (Debian 15.18-1.pgdg120+1)" → ("15.18", 15).

@@ -207,6 +207,18 @@ struct BackupCommandTests {
             try #require(mount.status == 0, "cannot mount a tmpfs: \(mount.output)")
             defer { _ = try? OCPizzaShell.runSync("umount '\(setup.backupDirectory)'") }
 
+            // Free space is checked first: a first backup needs an eighth of the database's size.
+            let small = setup.scratch.path + "/small"
+            try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+            let smallMount = try await OCPizzaShell.run("mount -t tmpfs -o size=512k tmpfs '\(small)'")
+            try #require(smallMount.status == 0, "cannot mount a tmpfs: \(smallMount.output)")
+            defer { _ = try? OCPizzaShell.runSync("umount '\(small)'") }
+            let refused = try await setup.run("backup", "create", "--backup-dir", small)
+            #expect(refused.status == 74, "\(refused)")
+            #expect(refused.stdout.contains("not enough free space"), "\(refused)")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: small)) ?? []).isEmpty)
+            try await setup.execute("DELETE FROM backup")
+
             let first = try await setup.createBackup()
             // Incompressible enough to need more than the 3 MB the disk has.
             try await setup.execute(
@@ -224,6 +236,23 @@ struct BackupCommandTests {
             let status = try await setup.run("backup", "status", "--json")
             #expect(status.json?["lastGoodBackupID"] as? Int == first, "\(status)")
             #expect((status.json?["lastFailure"] as? String)?.contains("failed") == true, "\(status)")
+        }
+    }
+
+    @Test("a pg_dump older than the server is refused before anything starts (exit 78, the row says why)")
+    func oldPgDump() async throws {
+        try await Self.withSetup(seed: false) { setup in
+            let tools = setup.scratch.path + "/old-postgres/bin"
+            try FileManager.default.createDirectory(atPath: tools, withIntermediateDirectories: true)
+            let fake = tools + "/pg_dump"
+            try Data("#!/bin/sh\necho 'pg_dump (PostgreSQL) 13.2'\n".utf8).write(to: URL(fileURLWithPath: fake))
+            chmod(fake, 0o755)
+            let result = try await setup.run("backup", "create", environment: ["OCPIZZA_PG_BINDIR": tools])
+            #expect(result.status == 78, "\(result)")
+            #expect(result.stdout.contains("older than the server"), "\(result)")
+            let rows = try await setup.query("SELECT status || ': ' || error FROM backup")
+            #expect(rows.first??.hasPrefix("failed: pg_dump is older than the server") == true, "\(rows)")
+            #expect(setup.files().isEmpty, "\(setup.files())")
         }
     }
 
