@@ -63,7 +63,25 @@ extension BackupService {
         let backup = try await resolve(id)
         try Self.requireUsable(backup)
         let (tools, _) = try await withConnection { try await self.tools(on: $0) }
-        let scratch = "ocpizza_drill_\(backup.id)_\(getpid())"
+        // Drills of one database are serialized by their job lock: a scratch database of this
+        // database still there belongs to a drill that was killed. (The production database's
+        // OID is in the name: other databases on the server drill on their own.)
+        let owner = try await withConnection { connection in
+            try await connection.withSession { session in
+                try session.queryValue(
+                    "SELECT oid::text FROM pg_database WHERE datname = current_database()", as: String.self) ?? "0"
+            }
+        }
+        let leftovers = try await withConnection { connection in
+            try await connection.withSession { session in
+                try session.query(
+                    "SELECT datname FROM pg_database WHERE datname LIKE \("ocpizza\\_drill\\_\(owner)\\_%")"
+                )
+                .map { try $0.decode("datname", as: String.self) }
+            }
+        }
+        for name in leftovers { await dropDatabaseQuietly(name) }
+        let scratch = "ocpizza_drill_\(owner)_\(backup.id)_\(getpid())"
         guard let scratchConninfo = ConnectionString.replacingDatabase(in: conninfo, with: scratch) else {
             throw BackupError(.invalidRequest, "the connection string cannot be parsed")
         }

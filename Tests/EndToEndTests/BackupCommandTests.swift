@@ -84,6 +84,11 @@ struct BackupCommandTests {
 
             let verify = try await setup.run("backup", "verify", "\(id)")
             #expect(verify.status == 0, "\(verify)")
+            // What a drill killed half-way would leave: the next drill drops it.
+            let oid = try #require(
+                try await setup.query("SELECT oid::text FROM pg_database WHERE datname = current_database()").first
+                    ?? nil)
+            try await setup.execute("CREATE DATABASE \(unsafeRaw: "ocpizza_drill_\(oid)_999_1")")
             let drill = try await setup.run("backup", "drill", "\(id)", "--json")
             #expect(drill.status == 0, "\(drill)")
             let result = try #require(drill.json?["result"] as? [String: Any], "\(drill)")
@@ -99,7 +104,11 @@ struct BackupCommandTests {
             #expect(result["tables"] as? Int == Int(tables.first.flatMap { $0 } ?? ""), "\(result)")
             // The scratch database is gone.
             let scratchDatabases = try await setup.query(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'ocpizza_drill_%'")
+                """
+                SELECT datname FROM pg_database
+                WHERE datname LIKE 'ocpizza\\_drill\\_' || (SELECT oid FROM pg_database WHERE datname = current_database())
+                                   || '\\_%'
+                """)
             #expect(scratchDatabases.isEmpty, "\(scratchDatabases)")
             let recorded = try await setup.info(id)
             #expect((recorded["drill"] as? [String: Any])?["ok"] as? Bool == true)
