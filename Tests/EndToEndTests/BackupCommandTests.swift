@@ -128,6 +128,27 @@ struct BackupCommandTests {
         }
     }
 
+    @Test("the directory format (parallel dump): hashed over its manifest, verified, drilled; a removed file is caught")
+    func directoryFormat() async throws {
+        try await Self.withSetup { setup in
+            let id = try await setup.createBackup("--format", "directory", "--jobs", "2")
+            let info = try await setup.info(id)
+            #expect(info["format"] as? String == "directory")
+            let folder = try #require(info["filePath"] as? String)
+            #expect(folder.hasSuffix(".dir"))
+            #expect(FileManager.default.fileExists(atPath: folder + "/toc.dat"))
+            #expect(try await setup.run("backup", "verify", "\(id)").status == 0)
+            let drill = try await setup.run("backup", "drill", "\(id)")
+            #expect(drill.status == 0, "\(drill)")
+
+            let data = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".dat.gz") }
+            let victim = try #require(data.sorted().first, "\(data)")
+            try FileManager.default.removeItem(atPath: folder + "/" + victim)
+            let verify = try await setup.run("backup", "verify", "\(id)")
+            #expect(verify.status == 65, "\(verify)")
+        }
+    }
+
     @Test("verify catches a truncated archive, flipped bytes, and one value edited inside an uncompressed dump")
     func corruption() async throws {
         try await Self.withSetup { setup in
