@@ -31,8 +31,19 @@ struct EmbeddedClusterTests {
             let history = try await scratch.run("jobs", "history", "--json")
             let runs = try #require(history.jsonArray, "\(history)")
             #expect(
-                runs.compactMap { $0["job"] as? String }.sorted() == ["demo-generate", "import-supplier", "nightly"],
+                runs.compactMap { $0["job"] as? String }.sorted() == [
+                    "backup-copy-offsite", "backup-create", "backup-drill", "backup-prune", "backup-verify",
+                    "demo-generate", "import-supplier", "nightly",
+                ],
                 "\(history)")
+            // The demo's night took a backup, verified it, proved it by a restore drill and pruned.
+            let backups = try await scratch.run("backup", "status", "--json")
+            #expect(backups.status == 0, "\(backups)")
+            let listed = try await scratch.run("backup", "list", "--json")
+            let only = try #require(listed.jsonArray?.first, "\(listed)")
+            #expect(only["kind"] as? String == "scheduled", "\(listed)")
+            #expect(only["verifyOK"] as? Bool == true, "\(listed)")
+            #expect((only["drill"] as? [String: Any])?["ok"] as? Bool == true, "\(listed)")
             #expect(FileManager.default.fileExists(atPath: scratch.path + "/.ocpizza/postgres/data/PG_VERSION"))
 
             let running = try await scratch.run("dev-db", "status")
