@@ -102,13 +102,14 @@ extension BackupService {
             let expected = try await withConnection { connection in
                 try await connection.withSession { try BackupCatalog.fingerprint(of: backup.id, in: $0) }
             }
+            let methods = expected?.methods ?? [:]
             let (sentinelFound, restored) = try await withConnection(to: scratchConninfo) { connection in
                 try await connection.withSession { session in
                     let found =
                         try session.queryValue(
                             "SELECT count(*) FROM backup_sentinel WHERE token = \(backup.sentinel ?? "")",
                             as: Int64.self) ?? 0
-                    return (found == 1, try DatabaseFingerprint.read(in: session))
+                    return (found == 1, try DatabaseFingerprint.read(in: session, methods: methods))
                 }
             }
             // A backup recorded without a sentinel or fingerprint (a pre-release archive of a
