@@ -244,9 +244,10 @@ import Testing
         }
     }
 
-    /// Polls `condition` every 100 ms for up to 5 s; whether it became true.
+    /// Polls `condition` every 100 ms for up to 60 s (generous: tests share two cores); whether
+    /// it became true.
     static func poll(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<50 {
+        for _ in 0..<600 {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(100))
         }
