@@ -90,6 +90,16 @@ let package = Package(
             resources: [.copy("Schemas")]
         ),
 
+        // Payment settlement inputs (Stripe and PayPal reports, camt.053 bank statements, shift
+        // remittances): detection and reading, no database. The camt.053 XSDs are vendored in
+        // Sources/Settlement/Schemas (see its README).
+        .target(
+            name: "Settlement",
+            dependencies: ["XML", "Domain", .product(name: "CSV", package: "CSV.swift")],
+            exclude: ["Schemas/README.md", "Schemas/NOTICES"],
+            resources: [.copy("Schemas")]
+        ),
+
         // MARK: Jobs
         // MARK: Backups (pg_dump/pg_restore/pg_amcheck, the catalogue, retention)
         .target(
@@ -99,7 +109,7 @@ let package = Package(
         .target(
             name: "Jobs",
             dependencies: [
-                "Postgres", "Domain", "SupplierDocuments", "Checksums", "Backups",
+                "Postgres", "Domain", "SupplierDocuments", "Settlement", "Checksums", "Backups",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -178,6 +188,7 @@ let package = Package(
             name: "DomainTests",
             dependencies: ["Domain", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "SettlementTests", dependencies: ["Settlement", "Domain"]),
         .testTarget(name: "SchemaTests", dependencies: ["Domain", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),

@@ -45,7 +45,8 @@ public enum JobCatalog {
             expectedEvery: .seconds(86_400), runsDuringMaintenance: false),
         Entry(
             name: "settle-payments", summary: "Stripe, PayPal, bank statements and cash matched to orders",
-            expectedEvery: .seconds(86_400), runsDuringMaintenance: false),
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: false,
+            work: { context in try await SettlePaymentsJob().run(context) }),
         Entry(
             name: "export-reports", summary: "manager reports, HTML and CSV", expectedEvery: .seconds(86_400),
             runsDuringMaintenance: false),

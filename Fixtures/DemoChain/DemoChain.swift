@@ -47,6 +47,12 @@ public enum DemoChain {
                 try seeder.loadCatalogue()
                 try seeder.loadSuppliers()
                 try seeder.loadStockPolicies()
+                // The chain's bank account: settle-payments only reads statements of known accounts.
+                try session.execute(
+                    """
+                    INSERT INTO bank_account (iban, label) VALUES ('FR7699999000010008532017489', 'OC Pizza — compte courant')
+                    ON CONFLICT (iban) DO NOTHING
+                    """)
             }
             return try seeder.report(demo: demo)
         }

@@ -20,6 +20,7 @@ public enum MigrationCatalog {
         embedded("0012_supplier_import.sql", PackageResources._012_supplier_import_sql),
         embedded("0013_ordering_endpoint.sql", PackageResources._013_ordering_endpoint_sql),
         embedded("0014_backups.sql", PackageResources._014_backups_sql),
+        embedded("0015_settlement.sql", PackageResources._015_settlement_sql),
     ]
 
     private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {

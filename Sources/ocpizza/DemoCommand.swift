@@ -2,6 +2,7 @@ import ArgumentParser
 import DemoChain
 import Domain
 import Jobs
+import Logging
 import Migrations
 import Postgres
 import Runtime
@@ -41,6 +42,24 @@ struct Demo: AsyncParsableCommand {
             var nightlySteps: [Nightly.Step]
         }
 
+        static func writePaymentFiles(
+            conninfo: String, logger: Logger, seed: UInt64, from: LocalDate, to: LocalDate, varDirectory: String
+        ) async throws -> Int {
+            let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: logger)
+            do {
+                let written = try await connection.withSession { session in
+                    try PaymentFilesWriter(seed: seed).write(
+                        session: session, from: from, to: to, directory: varDirectory + "/inbox/payments",
+                        archiveDirectory: varDirectory + "/archive/payments")
+                }
+                await connection.close()
+                return written
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+
         func run() async throws {
             let days = self.days
             let seed = self.seed
@@ -78,10 +97,17 @@ struct Demo: AsyncParsableCommand {
                                 shops: DemoData.embedded.shops.count, days: days, seed: seed, endDate: endDate,
                                 supplierInbox: supplierInbox, filedDeliveriesFrom: filedFrom),
                             progress: context.progress)
+                    // What Stripe, PayPal, the bank and the shops' cash-ups would have sent for
+                    // that history, for settle-payments to settle (files already there or
+                    // archived are left alone).
+                    let paymentFiles = try await Self.writePaymentFiles(
+                        conninfo: context.conninfo, logger: context.logger, seed: seed,
+                        from: endDate.adding(days: -(days - 1)), to: endDate, varDirectory: environment.varDirectory)
                     return JobOutcome(
                         counts: report.rows.merging([
                             "shop_days": report.shopDaysGenerated,
                             "supplier_documents_filed": report.supplierDocumentsFiled,
+                            "payment_files_written": paymentFiles,
                         ]) { $1 },
                         message: report.shopDaysGenerated == 0
                             ? "history already there (\(report.shopDaysSkipped) shop-days kept)" : nil)

@@ -110,8 +110,9 @@ import Testing
                 """)
             #expect(
                 ledgers == [
-                    "order_event", "order_line", "order_line_modifier", "payment", "processor_transaction",
-                    "purchase_price", "refund", "stock_movement",
+                    "bank_statement_entry", "bank_statement_transaction", "order_event", "order_line",
+                    "order_line_modifier", "payment", "processor_transaction", "purchase_price", "refund",
+                    "stock_movement",
                 ])
         }
     }
