@@ -38,6 +38,10 @@ struct ProcessorRowsImport {
         }
         guard let summary else { throw SettlementFileError("unreadable", file: path, message: "no summary") }
         try session.execute("ANALYZE settle_stage")
+        // Bulk statements: hash joins, never a nested loop that rescans processor_transaction
+        // once per staged row (see SettlementMatcher.run).
+        try session.execute("SET LOCAL enable_nestloop = off")
+        try session.execute("SET LOCAL jit = off")
         try refuseConflicts()
         let imported = try insertTransactions(format: format)
         try insertPayouts()

@@ -126,7 +126,7 @@ extension SettlementMatcher {
         JOIN (SELECT l.payout_id, sum(t.net_cents) AS total FROM processor_payout_line l
               JOIN processor_transaction t ON t.id = l.processor_transaction_id GROUP BY l.payout_id) l
              ON l.payout_id = p.id
-        WHERE p.status IN ('paid', 'pending') AND p.processor = 'stripe' AND l.total <> p.amount_cents
+        WHERE p.status IN ('paid', 'pending') AND l.total <> p.amount_cents
         """,
         """
         SELECT 'payout_not_in_bank', 'payout:' || p.id, NULL, NULL, NULL, p.id, NULL, NULL, -p.amount_cents,

@@ -116,21 +116,36 @@ extension SettlementMatcher {
     /// Refunds, disputes and their reversals and fees follow the charge they act on: Stripe by the
     /// same PaymentIntent or charge id, PayPal by the Reference ID naming the charge's transaction.
     private func matchRelatedRows() throws -> Int {
-        try execute(
+        // One statement per processor, so each joins on a plain column (an index or a hash).
+        let stripe = try execute(
             """
             INSERT INTO payment_transaction_match (processor_transaction_id, payment_id, rule, job_run_id)
             SELECT DISTINCT ON (t.id) t.id, m.payment_id, 'related_transaction', x.run_id
             FROM processor_transaction t
-            JOIN processor_transaction c ON c.processor = t.processor AND c.type = 'charge' AND c.id <> t.id
-                 AND (CASE WHEN t.processor = 'stripe' THEN c.source_reference ELSE c.transaction_id END)
-                     = t.source_reference
+            JOIN processor_transaction c ON c.processor = 'stripe' AND c.type = 'charge'
+                 AND c.source_reference = t.source_reference AND c.id <> t.id
             JOIN payment_transaction_match m ON m.processor_transaction_id = c.id
             CROSS JOIN settle_params x
-            WHERE t.type IN ('refund', 'dispute', 'dispute_reversal', 'dispute_fee') AND t.currency = 'EUR'
-              AND t.source_reference IS NOT NULL
+            WHERE t.processor = 'stripe' AND t.type IN ('refund', 'dispute', 'dispute_reversal', 'dispute_fee')
+              AND t.currency = 'EUR' AND t.source_reference IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM payment_transaction_match o WHERE o.processor_transaction_id = t.id)
             ORDER BY t.id, c.id
             """)
+        let paypal = try execute(
+            """
+            INSERT INTO payment_transaction_match (processor_transaction_id, payment_id, rule, job_run_id)
+            SELECT DISTINCT ON (t.id) t.id, m.payment_id, 'related_transaction', x.run_id
+            FROM processor_transaction t
+            JOIN processor_transaction c ON c.processor = 'paypal' AND c.type = 'charge'
+                 AND c.transaction_id = t.source_reference AND c.id <> t.id
+            JOIN payment_transaction_match m ON m.processor_transaction_id = c.id
+            CROSS JOIN settle_params x
+            WHERE t.processor = 'paypal' AND t.type IN ('refund', 'dispute', 'dispute_reversal', 'dispute_fee')
+              AND t.currency = 'EUR' AND t.source_reference IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM payment_transaction_match o WHERE o.processor_transaction_id = t.id)
+            ORDER BY t.id, c.id
+            """)
+        return stripe + paypal
     }
 
     /// Rule 3: a charge with no usable reference matches the one captured payment of the same

@@ -139,7 +139,8 @@ struct SettlePaymentsScenarioTests {
             try await chain.order(106, total: 4000, at: "2026-03-15T12:00:00+01:00", reference: "pi_S106")
             var stripe = StripeReport()
             stripe.add(
-                "charge", txn: "txn_103", created: "2026-03-14 18:00:00", gross: "31.00", fee: "0.72", pi: "pi_S103")
+                "charge", txn: "txn_103", created: "2026-03-14 18:00:00", gross: "31.00", fee: "0.72", pi: "pi_S103",
+                payout: "po_O1", payoutAt: "2026-03-16 00:00:00")
             stripe.add(
                 "charge", txn: "txn_X", created: "2026-03-15 10:00:00", gross: "18.00", fee: "0.52", pi: "pi_UNKNOWN")
             stripe.add(
@@ -153,8 +154,12 @@ struct SettlePaymentsScenarioTests {
                 PAR11,2026-03-17,till-dinner,\(SettlementChain.cashier),2026-03-17T18:00:00+01:00,2026-03-17T23:30:00+01:00,12.50,0.00,0,,
 
                 """
+            // 31.00 - 0.72 = 30.28 reaches the bank: #103 is settled, with a difference.
+            let bank = BankStatementText(
+                id: "S0316", entries: [.init(amount: "30.28", bookingDate: "2026-03-16", reference: "B0316-O")])
             let (report, _) = try await chain.settle(
-                [("outcomes.csv", stripe.text), ("remittance-0317.csv", remittance)], asOf: "2026-03-18")
+                [("outcomes.csv", stripe.text), ("remittance-0317.csv", remittance), ("z-bank.xml", bank.text)],
+                asOf: "2026-03-18")
             #expect(report.exitCode == 0, "\(report.summary)")
             #expect(
                 try await chain.openDiscrepancies()
@@ -164,6 +169,13 @@ struct SettlePaymentsScenarioTests {
                         "paid_no_order ptx:\(try await chain.ptx("txn_X")) 1800", "unpaid_past_due #104 -2200",
                         "unpaid_past_due #105 -1800",
                     ].sorted())
+            #expect(
+                try await chain.strings(
+                    "SELECT order_number || ' ' || outcome FROM order_settlement ORDER BY order_number")
+                    == [
+                        "103 settled_with_difference", "104 unpaid_past_due", "105 unpaid_past_due",
+                        "106 duplicate_payment", "111 pending", "112 settled",
+                    ])
             #expect(try await chain.paymentStatus(112) == "deposited")
             #expect(try await chain.paymentStatus(111) == "captured")
             let rules = try await chain.strings(
