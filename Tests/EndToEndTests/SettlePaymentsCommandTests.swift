@@ -11,7 +11,9 @@ import Glibc
 /// again, and ends exactly where an uninterrupted run ends.
 @Suite("Settle payments through the binary")
 struct SettlePaymentsCommandTests {
-    static let orders = 20_000
+    /// Enough for the matching to take a few seconds (the kill lands inside it), few enough not to
+    /// weigh on the suites running beside it.
+    static let orders = 6_000
 
     /// The demo chain with `orders` online orders captured over ten days, their Stripe report
     /// (one charge each, a payout per day two days later) and the bank statement of the payouts.
@@ -24,9 +26,9 @@ struct SettlePaymentsCommandTests {
                 total_ht_cents, total_vat_cents)
             SELECT (SELECT id FROM pizzeria WHERE code = 'PAR11'), 900000 + i, (SELECT min(id) FROM customer), 'web',
                    'pickup', 'collected', 'captured', 'online_card',
-                   timestamptz '2026-03-02 10:00:00+00' + i * interval '43 seconds',
+                   timestamptz '2026-03-02 10:00:00+00' + i * interval '143 seconds',
                    ocpizza_business_date((SELECT id FROM pizzeria WHERE code = 'PAR11'),
-                                         timestamptz '2026-03-02 10:00:00+00' + i * interval '43 seconds'),
+                                         timestamptz '2026-03-02 10:00:00+00' + i * interval '143 seconds'),
                    'settle-e2e-' || i, repeat('0', 64), 1000 + i % 997, 1000 + i % 997 - (1000 + i % 997) / 11,
                    (1000 + i % 997) / 11
             FROM generate_series(1, \(orders)) i
@@ -61,7 +63,7 @@ struct SettlePaymentsCommandTests {
         day.timeZone = TimeZone(identifier: "UTC")
         day.dateFormat = "yyyy-MM-dd"
         for i in 1...orders {
-            let captured = start.addingTimeInterval(Double(i * 43 + 301))
+            let captured = start.addingTimeInterval(Double(i * 143 + 300))
             let gross = 1000 + i % 997
             let fee = gross * 15 / 1000 + 25
             let payoutDay = day.string(from: captured.addingTimeInterval(2 * 86_400))
