@@ -82,8 +82,10 @@ struct JobRunnerCommandTests {
     func twiceAtOnce() async throws {
         try await Self.withSetup { setup in
             // The first holds the lock for a while; the second starts once the lock is held (two
-            // processes merely started together need not overlap on a loaded machine).
-            async let first = setup.run("jobs", "canary", "--seconds", "30", timeout: .seconds(300))
+            // processes merely started together need not overlap on a loaded machine). Two minutes:
+            // on a CI machine busy with the whole suite, 30 s once passed before the second
+            // process reached its lock.
+            async let first = setup.run("jobs", "canary", "--seconds", "120", timeout: .seconds(400))
             _ = try await setup.runningCanary()
             try await setup.waitForAdvisoryLock()
             let second = try await setup.run("jobs", "canary", "--seconds", "0")
