@@ -40,49 +40,28 @@ struct SettlementChain {
         }
     }
 
-    private static let template = TemplateBuilder()
-
-    /// Migrates and fills the template once per test process.
-    private actor TemplateBuilder {
-        private var built: Task<String, any Error>?
-
-        func name() async throws -> String {
-            if let built { return try await built.value }
-            let task = Task { try await Self.build() }
-            built = task
-            return try await task.value
-        }
-
-        private static func build() async throws -> String {
-            let name = TestDatabase.uniqueName("ocpizza_settlement_template")
-            let admin = try await PostgresConnection.connect(
-                conninfo: TestDatabase.conninfo(), logger: TestDatabase.logger)
-            try await admin.execute("CREATE DATABASE \(identifier: name)")
-            await admin.close()
-            let conninfo = try TestDatabase.conninfo(database: name)
-            try await Migrator().migrate(conninfo: conninfo, logger: TestDatabase.logger)
-            try await Fixture.withConnection(conninfo) { connection in
-                try await connection.withSession { session in
-                    try session.execute(
-                        "INSERT INTO address (line1, postcode, city) VALUES ('11 rue Oberkampf', '75011', 'Paris')")
-                    let shop =
-                        try session.queryValue(
-                            """
-                            INSERT INTO pizzeria (code, name, address_id, opened_on)
-                            SELECT 'PAR11', 'OC Pizza Oberkampf', id, '2020-01-01' FROM address RETURNING id
-                            """, as: Int64.self) ?? 0
-                    try session.execute(
+    private static let template = TemplateDatabase(prefix: "ocpizza_settlement_template") { conninfo in
+        try await Migrator().migrate(conninfo: conninfo, logger: TestDatabase.logger)
+        try await Fixture.withConnection(conninfo) { connection in
+            try await connection.withSession { session in
+                try session.execute(
+                    "INSERT INTO address (line1, postcode, city) VALUES ('11 rue Oberkampf', '75011', 'Paris')")
+                let shop =
+                    try session.queryValue(
                         """
-                        INSERT INTO employee (pizzeria_id, role, full_name, email) VALUES
-                            (\(shop), 'driver', 'Karim Ouali', \(driver)),
-                            (\(shop), 'order_taker', 'Inès Martin', \(cashier))
-                        """)
-                    try session.execute("INSERT INTO customer (phone, full_name) VALUES ('+33612345678', 'Client')")
-                    try session.execute(
-                        "INSERT INTO bank_account (iban, label) VALUES (\(iban), 'OC Pizza — compte courant')")
-                }
+                        INSERT INTO pizzeria (code, name, address_id, opened_on)
+                        SELECT 'PAR11', 'OC Pizza Oberkampf', id, '2020-01-01' FROM address RETURNING id
+                        """, as: Int64.self) ?? 0
+                try session.execute(
+                    """
+                    INSERT INTO employee (pizzeria_id, role, full_name, email) VALUES
+                        (\(shop), 'driver', 'Karim Ouali', \(driver)),
+                        (\(shop), 'order_taker', 'Inès Martin', \(cashier))
+                    """)
+                try session.execute("INSERT INTO customer (phone, full_name) VALUES ('+33612345678', 'Client')")
+                try session.execute(
+                    "INSERT INTO bank_account (iban, label) VALUES (\(iban), 'OC Pizza — compte courant')")
             }
-            return name
         }
     }
 

@@ -22,7 +22,9 @@ enum TestChain {
     /// The opening stock of every ingredient in every trading shop, in base units.
     static let openingStock = 100_000
 
-    private static let template = TemplateBuilder()
+    private static let template = TemplateDatabase(prefix: "ocpizza_chain_template") { conninfo in
+        try await build(conninfo)
+    }
 
     /// A fresh copy of the chain for `body`, dropped afterwards.
     static func withDatabase<T>(_ body: (_ conninfo: String) async throws -> T) async throws -> T {
@@ -67,51 +69,33 @@ enum TestChain {
         return try await connection.withSession(body)
     }
 
-    /// Builds the template database once per process.
-    private actor TemplateBuilder {
-        private var built: Task<String, any Error>?
-
-        func name() async throws -> String {
-            if let built { return try await built.value }
-            let task = Task { try await Self.build() }
-            built = task
-            return try await task.value
-        }
-
-        private static func build() async throws -> String {
-            let name = TestDatabase.uniqueName("ocpizza_chain_template")
-            let admin = try await PostgresConnection.connect(
-                conninfo: TestDatabase.conninfo(), logger: TestDatabase.logger)
-            try await admin.execute("CREATE DATABASE \(identifier: name)")
-            await admin.close()
-            let conninfo = try TestDatabase.conninfo(database: name)
-            try await Migrator().migrate(conninfo: conninfo, logger: TestDatabase.logger)
-            _ = try await DemoChain.seed(conninfo: conninfo, demo: true, logger: TestDatabase.logger)
-            try await sql(conninfo) { session in
-                try session.executeScript(
-                    """
-                    UPDATE pizzeria SET opening_hours = (
-                        SELECT jsonb_object_agg(day, '[["00:00", "00:00"]]'::jsonb)
-                        FROM unnest('{mon,tue,wed,thu,fri,sat,sun}'::text[]) AS day)
-                    WHERE opened_on <= current_date;
-                    WITH counts AS (
-                        INSERT INTO stock_count (pizzeria_id, counted_at, business_date, status, approved_at)
-                        SELECT id, now() - interval '1 day', current_date - 1, 'approved', now()
-                        FROM pizzeria WHERE opened_on <= current_date
-                        RETURNING id, pizzeria_id),
-                    lines AS (
-                        INSERT INTO stock_count_line (count_id, pizzeria_id, ingredient_id, quantity)
-                        SELECT counts.id, counts.pizzeria_id, i.id, \(openingStock)
-                        FROM counts CROSS JOIN ingredient i
-                        RETURNING id, pizzeria_id, ingredient_id, quantity)
-                    INSERT INTO stock_movement (
-                        pizzeria_id, ingredient_id, kind, quantity, occurred_at, business_date, source_type, source_id)
-                    SELECT pizzeria_id, ingredient_id, 'opening', quantity, now() - interval '1 day', current_date - 1,
-                           'stock_count_line', id
-                    FROM lines;
-                    """)
-            }
-            return name
+    /// Migrates the template, seeds the demo chain, opens every trading shop and stocks it.
+    private static func build(_ conninfo: String) async throws {
+        try await Migrator().migrate(conninfo: conninfo, logger: TestDatabase.logger)
+        _ = try await DemoChain.seed(conninfo: conninfo, demo: true, logger: TestDatabase.logger)
+        try await sql(conninfo) { session in
+            try session.executeScript(
+                """
+                UPDATE pizzeria SET opening_hours = (
+                    SELECT jsonb_object_agg(day, '[["00:00", "00:00"]]'::jsonb)
+                    FROM unnest('{mon,tue,wed,thu,fri,sat,sun}'::text[]) AS day)
+                WHERE opened_on <= current_date;
+                WITH counts AS (
+                    INSERT INTO stock_count (pizzeria_id, counted_at, business_date, status, approved_at)
+                    SELECT id, now() - interval '1 day', current_date - 1, 'approved', now()
+                    FROM pizzeria WHERE opened_on <= current_date
+                    RETURNING id, pizzeria_id),
+                lines AS (
+                    INSERT INTO stock_count_line (count_id, pizzeria_id, ingredient_id, quantity)
+                    SELECT counts.id, counts.pizzeria_id, i.id, \(openingStock)
+                    FROM counts CROSS JOIN ingredient i
+                    RETURNING id, pizzeria_id, ingredient_id, quantity)
+                INSERT INTO stock_movement (
+                    pizzeria_id, ingredient_id, kind, quantity, occurred_at, business_date, source_type, source_id)
+                SELECT pizzeria_id, ingredient_id, 'opening', quantity, now() - interval '1 day', current_date - 1,
+                       'stock_count_line', id
+                FROM lines;
+                """)
         }
     }
 }
