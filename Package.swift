@@ -103,13 +103,17 @@ let package = Package(
         // MARK: Jobs
         // MARK: Backups (pg_dump/pg_restore/pg_amcheck, the catalogue, retention)
         .target(
+            name: "StockFiles",
+            dependencies: ["Domain", .product(name: "CSV", package: "CSV.swift")]
+        ),
+        .target(
             name: "Backups",
             dependencies: ["Postgres", "Checksums", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Jobs",
             dependencies: [
-                "Postgres", "Domain", "SupplierDocuments", "Settlement", "Checksums", "Backups",
+                "Postgres", "Domain", "SupplierDocuments", "Settlement", "StockFiles", "Checksums", "Backups",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -189,6 +193,7 @@ let package = Package(
             dependencies: ["Domain", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "SettlementTests", dependencies: ["Settlement", "Domain"]),
+        .testTarget(name: "StockFilesTests", dependencies: ["StockFiles", "Domain"]),
         .testTarget(name: "SchemaTests", dependencies: ["Domain", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),

@@ -42,7 +42,8 @@ public enum JobCatalog {
             work: { context in try await SupplierImportJob().run(context) }),
         Entry(
             name: "reconcile-stock", summary: "actual vs theoretical usage, availability, reorder suggestions",
-            expectedEvery: .seconds(86_400), runsDuringMaintenance: false),
+            expectedEvery: .seconds(86_400), runsDuringMaintenance: false,
+            work: { context in try await ReconcileStockJob().run(context) }),
         Entry(
             name: "settle-payments", summary: "Stripe, PayPal, bank statements and cash matched to orders",
             expectedEvery: .seconds(86_400), runsDuringMaintenance: false,

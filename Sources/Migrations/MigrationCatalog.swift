@@ -21,6 +21,7 @@ public enum MigrationCatalog {
         embedded("0013_ordering_endpoint.sql", PackageResources._013_ordering_endpoint_sql),
         embedded("0014_backups.sql", PackageResources._014_backups_sql),
         embedded("0015_settlement.sql", PackageResources._015_settlement_sql),
+        embedded("0016_reconcile_stock.sql", PackageResources._016_reconcile_stock_sql),
     ]
 
     private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {

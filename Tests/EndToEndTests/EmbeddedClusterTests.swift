@@ -33,7 +33,7 @@ struct EmbeddedClusterTests {
             #expect(
                 runs.compactMap { $0["job"] as? String }.sorted() == [
                     "backup-copy-offsite", "backup-create", "backup-drill", "backup-prune", "backup-verify",
-                    "demo-generate", "import-supplier", "nightly", "settle-payments",
+                    "demo-generate", "import-supplier", "nightly", "reconcile-stock", "settle-payments",
                 ],
                 "\(history)")
             // The demo's night took a backup, verified it, proved it by a restore drill and pruned.
