@@ -50,6 +50,32 @@ extension DayGenerator {
         }
     }
 
+    /// The closing count of the run's last day as the stock keeper's sheet, for reconcile-stock to
+    /// review and post (nothing of it is in the database): the same weighing as ``weeklyCount``,
+    /// written in the shop's local time without an offset, grams, millilitres and pieces.
+    func fileClosingCount(_ context: Day, state: ShopState, directory: String, random: inout SplitMix64) throws {
+        let close = context.shop.windows[context.weekday - 1].map(\.close).max() ?? 23 * 3600
+        let at = Date(timeIntervalSince1970: TimeInterval(context.at(close + 25 * 60)))
+        var local = Calendar(identifier: .gregorian)
+        local.timeZone = context.shop.calendar.timeZone
+        let parts = local.dateComponents([.year, .month, .day, .hour, .minute], from: at)
+        let stamp = String(
+            format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0,
+            parts.minute ?? 0)
+        var text = "shop,counted_at,ingredient,quantity,unit\n"
+        for entry in context.shop.policy {
+            let real = Double(state.physical[entry.ingredient]) * (1 + 0.01 * random.normal())
+            let counted = countable(entry.ingredient, Int64(max(0, real)))
+            let ingredient = catalogue.ingredients[entry.ingredient]
+            let unit = ingredient.unit == "g" ? "GRM" : ingredient.unit == "ml" ? "MLT" : "H87"
+            text += "\(context.shop.code),\(stamp),\(ingredient.sku),\(counted / 1_000),\(unit)\n"
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try PaymentFilesWriter.writeAtomically(
+            Array(text.utf8), directory: directory,
+            fileName: "count-\(context.shop.code)-\(Days.compact(context.day)).csv")
+    }
+
     /// Rounds a quantity the way it is counted: whole pieces, or 10 g / 10 ml.
     func countable(_ ingredient: Int, _ milli: Int64) -> Int64 {
         let step: Int64 = catalogue.ingredients[ingredient].unit == "piece" ? 1_000 : 10_000
@@ -109,7 +135,7 @@ extension DayGenerator {
         let yesterday = context.weekday == 1 ? 7 : context.weekday - 1
         let par = Dictionary(
             context.shop.policy.map { ($0.ingredient, $0.par) }, uniquingKeysWith: { first, _ in first })
-        let filing = self.filing.flatMap { context.day >= $0.firstDay ? $0 : nil }
+        let filing = self.filing.flatMap { context.day >= $0.firstDay && $0.directory != nil ? $0 : nil }
         for (position, supplier) in catalogue.suppliers.enumerated() {
             let due =
                 supplier.weekdays.contains(context.weekday)
@@ -205,7 +231,7 @@ extension DayGenerator {
             })
         let format = SupplierDelivery.Format(rawValue: supplier.format) ?? .ubl
         try SupplierDocumentWriter.writeAtomically(
-            try SupplierDocumentWriter.render(delivery, as: format), directory: filing.directory,
+            try SupplierDocumentWriter.render(delivery, as: format), directory: filing.directory ?? ".",
             fileName: format.fileName(number: number))
         filedDocuments += 1
     }

@@ -21,8 +21,12 @@ struct DayGenerator {
 
     /// Deliveries of `firstDay` (days since 1970) and later go to `directory` as files.
     struct Filing {
-        var directory: String
+        /// Supplier deliveries (nil: posted as rows).
+        var directory: String?
         var firstDay: Int
+        /// The closing count of `countDay` goes to `countDirectory` as a count sheet.
+        var countDirectory: String?
+        var countDay: Int?
     }
 
     init(catalogue: Catalogue, seed: UInt64, filing: Filing? = nil) {
@@ -92,7 +96,9 @@ struct DayGenerator {
                 ids: &ids, session: session, random: &random)
         }
         try waste(context, state: &state, batch: &batch, ids: &ids, session: session, random: &random)
-        if context.weekday == countWeekday(shop) {
+        if let directory = filing?.countDirectory, context.day == filing?.countDay {
+            try fileClosingCount(context, state: state, directory: directory, random: &random)
+        } else if context.weekday == countWeekday(shop) {
             try weeklyCount(context, state: &state, batch: &batch, ids: &ids, session: session, random: &random)
         }
         batch.shopDays += 1

@@ -89,6 +89,11 @@ extension HistoryGenerator {
             if let inbox = options.supplierInbox, let from = options.filedDeliveriesFrom {
                 filing = DayGenerator.Filing(directory: inbox, firstDay: from.daysSinceEpoch)
             }
+            if let counts = options.countInbox {
+                filing = filing ?? DayGenerator.Filing(directory: nil, firstDay: Int.max)
+                filing?.countDirectory = counts
+                filing?.countDay = CalendarDate(options.endDate).daysSinceEpoch
+            }
             self.generator = DayGenerator(catalogue: catalogue, seed: options.seed, filing: filing)
             logger.info(
                 "generating demo history",

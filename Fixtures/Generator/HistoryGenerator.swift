@@ -40,11 +40,17 @@ public struct HistoryGenerator: Sendable {
         public var supplierInbox: String?
         /// The first business date whose deliveries are filed into ``supplierInbox``.
         public var filedDeliveriesFrom: CalendarDate?
+        /// The directory reconcile-stock reads count sheets from (`<var>/inbox/counts`): when set,
+        /// every shop's closing count of ``endDate`` is written there as a count sheet (what the
+        /// stock keeper counted, about 1 % off the real stock) instead of being posted, so the
+        /// nightly run has a count to review, post and reconcile whatever the weekday.
+        public var countInbox: String?
 
         public init(
             shops: Int, days: Int, seed: UInt64, endDate: LocalDate, writers: Int = 2, supplierInbox: String? = nil,
-            filedDeliveriesFrom: CalendarDate? = nil
+            filedDeliveriesFrom: CalendarDate? = nil, countInbox: String? = nil
         ) {
+            self.countInbox = countInbox
             self.shops = shops
             self.days = days
             self.seed = seed

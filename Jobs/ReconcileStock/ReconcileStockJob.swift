@@ -53,6 +53,7 @@ public final class ReconcileStockJob: Sendable {
         let connection = try await PostgresConnection.connect(conninfo: context.conninfo, logger: context.logger)
         do {
             let importStarted = ContinuousClock.now
+            try await connection.withSession { session in try Self.refreshStatistics(session, logger: context.logger) }
             let transfers = try await connection.withSession { session in
                 try session.transaction { session in
                     try StockReconciler.postTransfers(session, upTo: date, runID: context.runID)
@@ -113,6 +114,29 @@ public final class ReconcileStockJob: Sendable {
             WHERE job = 'reconcile-stock' AND status IN ('ok', 'partial') AND NOT options ? 'shop'
               AND id IS DISTINCT FROM \(runID)
             """, as: Date?.self) ?? nil
+    }
+
+    /// The tables this job reads, with statistics refreshed when a bulk load (the demo's history,
+    /// a restore) changed a fifth of them since the last ANALYZE: without them the planner
+    /// takes the ledger for empty and a count's review scans it row by row (seconds per file).
+    static let readTables = [
+        "stock_movement", "customer_order", "order_line", "order_line_modifier", "stock_count", "stock_count_line",
+        "stock_balance", "recipe_line",
+    ]
+
+    static func refreshStatistics(_ session: PostgresSession, logger: Logger) throws {
+        let stale = try session.query(
+            """
+            SELECT relname FROM pg_stat_user_tables
+            WHERE relname = ANY(\(readTables)) AND schemaname = current_schema()
+              AND (last_analyze IS NULL AND last_autoanalyze IS NULL OR n_mod_since_analyze > 0.2 * greatest(n_live_tup, 1000))
+            ORDER BY relname
+            """
+        ).map { try $0.decode("relname", as: String.self) }
+        for table in stale {
+            logger.info("refreshing planner statistics", metadata: ["table": "\(table)"])
+            try session.execute("ANALYZE \(identifier: table)")
+        }
     }
 
     static func outcome(_ files: [StockFileResult], result: StockReconcileResult, shopCode: String?) -> JobOutcome {

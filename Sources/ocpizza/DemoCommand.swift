@@ -82,7 +82,8 @@ struct Demo: AsyncParsableCommand {
                 let endDate = HistoryGenerator.lastClosedBusinessDate()
                 let supplierInbox = environment.varDirectory + "/inbox/supplier"
                 // The last week's deliveries arrive as files (every supplier delivers at least
-                // weekly: UBL, CII and Factur-X XML alike), imported by the nightly run below.
+                // weekly: UBL, CII and Factur-X XML alike), imported by the nightly run below; so
+                // does the last night's stock count of every shop, for reconcile-stock.
                 let filedFrom = CalendarDate(endDate.adding(days: -6))
                 let runner = environment.jobRunner(conninfo: conninfo)
                 let history = try await runner.run(
@@ -95,7 +96,8 @@ struct Demo: AsyncParsableCommand {
                         .generate(
                             HistoryGenerator.Options(
                                 shops: DemoData.embedded.shops.count, days: days, seed: seed, endDate: endDate,
-                                supplierInbox: supplierInbox, filedDeliveriesFrom: filedFrom),
+                                supplierInbox: supplierInbox, filedDeliveriesFrom: filedFrom,
+                                countInbox: environment.varDirectory + "/inbox/counts"),
                             progress: context.progress)
                     // What Stripe, PayPal, the bank and the shops' cash-ups would have sent for
                     // that history, for settle-payments to settle (files already there or

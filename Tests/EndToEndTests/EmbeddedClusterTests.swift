@@ -61,6 +61,19 @@ struct EmbeddedClusterTests {
             #expect(conninfo.contains("user='ocpizza'"), "\(info)")
             #expect(try await E2E.query("SHOW data_checksums", conninfo: conninfo) == ["on"])
             #expect(try await E2E.query("SHOW listen_addresses", conninfo: conninfo) == [""])
+            // The night reviewed and posted every trading shop's closing count (written by the
+            // demo into var/inbox/counts) and reconciled it: variance lines for every shop that
+            // traded on the date, position and availability for every shop computed.
+            func shops(_ sql: SQL) async throws -> Int {
+                Int((try await E2E.query(sql, conninfo: conninfo).first ?? nil) ?? "") ?? -1
+            }
+            let traded = try await shops("SELECT count(*)::text FROM stock_usage_day WHERE orders_closed > 0")
+            let computed = try await shops("SELECT count(*)::text FROM stock_usage_day")
+            #expect(traded > 0)
+            #expect(try await shops("SELECT count(DISTINCT pizzeria_id)::text FROM variance_line") == traded)
+            #expect(try await shops("SELECT count(DISTINCT pizzeria_id)::text FROM stock_position") == computed)
+            #expect(try await shops("SELECT count(DISTINCT pizzeria_id)::text FROM product_availability") == computed)
+            #expect(try await shops("SELECT count(DISTINCT pizzeria_id)::text FROM reorder_suggestion") > 0)
 
             // Stop, then status says so (exit 3, like pg_ctl status).
             let stop = try await scratch.run("dev-db", "stop")
