@@ -71,30 +71,44 @@ enum CountPosting {
     /// what this count already posted). When the adjustment already posted differs, it is
     /// reversed and the new one posted under the next revision; the ledger stays append-only.
     static func post(_ countID: Int64, in session: PostgresSession, runID: Int64?) throws {
+        guard
+            let count = try session.query(
+                "SELECT pizzeria_id, counted_at, business_date FROM stock_count WHERE id = \(countID)"
+            ).first
+        else { return }
+        let shop: Int64 = try count.decode("pizzeria_id")
+        let countedAt: Date = try count.decode("counted_at")
+        let businessDate: CalendarDate = try count.decode("business_date")
+        // The shop and the instant as values: the ledger is then read through its indexes
+        // ((pizzeria_id, occurred_at), and the partial source key for this count's own rows).
         try session.execute(
             """
             CREATE TEMP TABLE count_target ON COMMIT DROP AS
-            WITH c AS (SELECT id, pizzeria_id, counted_at, business_date FROM stock_count WHERE id = \(countID)),
-            lines AS (SELECT l.id AS line_id, l.ingredient_id, l.quantity AS counted FROM stock_count_line l
-                      WHERE l.count_id = \(countID)),
-            own AS (
-                SELECT m.source_id AS line_id, sum(m.quantity) AS posted, max(m.revision) AS revision
-                FROM stock_movement m
+            WITH lines AS (SELECT l.id AS line_id, l.ingredient_id, l.quantity AS counted FROM stock_count_line l
+                           WHERE l.count_id = \(countID)),
+            own_rows AS (
+                SELECT m.id, m.source_id AS line_id, m.quantity, m.revision FROM stock_movement m
                 WHERE m.source_type = 'stock_count_line' AND m.source_id IN (SELECT line_id FROM lines)
-                GROUP BY m.source_id),
+                  AND m.reverses_movement_id IS NULL),
+            own AS (
+                SELECT o.line_id, sum(o.quantity) + coalesce(sum(r.quantity), 0) AS posted, max(o.revision) AS revision
+                FROM own_rows o LEFT JOIN stock_movement r ON r.reverses_movement_id = o.id
+                GROUP BY o.line_id),
             later AS (
                 SELECT m.ingredient_id, sum(m.quantity) AS quantity
-                FROM stock_movement m JOIN c ON m.pizzeria_id = c.pizzeria_id
-                WHERE m.occurred_at > c.counted_at AND m.ingredient_id IN (SELECT ingredient_id FROM lines)
+                FROM stock_movement m
+                WHERE m.pizzeria_id = \(shop) AND m.occurred_at > \(countedAt)
+                  AND m.ingredient_id IN (SELECT ingredient_id FROM lines)
                   AND NOT (m.source_type = 'stock_count_line' AND m.source_id IN (SELECT line_id FROM lines))
                 GROUP BY m.ingredient_id)
-            SELECT l.line_id, l.ingredient_id, c.pizzeria_id, c.counted_at, c.business_date,
+            SELECT l.line_id, l.ingredient_id, \(shop)::bigint AS pizzeria_id, \(countedAt)::timestamptz AS counted_at,
+                   \(businessDate)::date AS business_date,
                    coalesce(own.posted, 0) AS posted, coalesce(own.revision, -1) AS revision,
                    l.counted - (coalesce(b.quantity, 0) - coalesce(later.quantity, 0) - coalesce(own.posted, 0)) AS target
-            FROM lines l CROSS JOIN c
+            FROM lines l
             LEFT JOIN own ON own.line_id = l.line_id
             LEFT JOIN later ON later.ingredient_id = l.ingredient_id
-            LEFT JOIN stock_balance b ON b.pizzeria_id = c.pizzeria_id AND b.ingredient_id = l.ingredient_id
+            LEFT JOIN stock_balance b ON b.pizzeria_id = \(shop) AND b.ingredient_id = l.ingredient_id
             """)
         try session.execute(
             """
