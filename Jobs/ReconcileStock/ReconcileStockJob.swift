@@ -129,7 +129,8 @@ public final class ReconcileStockJob: Sendable {
             """
             SELECT relname FROM pg_stat_user_tables
             WHERE relname = ANY(\(readTables)) AND schemaname = current_schema()
-              AND (last_analyze IS NULL AND last_autoanalyze IS NULL OR n_mod_since_analyze > 0.2 * greatest(n_live_tup, 1000))
+              AND (n_mod_since_analyze > 0.2 * greatest(n_live_tup, 1000)
+                   OR NOT EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = relname))
             ORDER BY relname
             """
         ).map { try $0.decode("relname", as: String.self) }

@@ -52,6 +52,7 @@ struct StockReconciler {
                 WHERE opened_on <= \(businessDate) AND (closed_on IS NULL OR closed_on > \(businessDate))
                   AND (\(shopCode)::text IS NULL OR code = \(shopCode))
                 """)
+            try session.execute("ANALYZE reconcile_shop")
             result.shops =
                 try session.queryValue("SELECT count(*) FROM reconcile_shop", as: Int64.self).map(Int.init) ?? 0
         }
@@ -117,7 +118,7 @@ struct StockReconciler {
         result.usageLines = try session.execute(
             """
             INSERT INTO theoretical_usage (pizzeria_id, business_date, ingredient_id, quantity)
-            SELECT u.pizzeria_id, u.business_date, u.ingredient_id, sum(u.quantity)
+            SELECT u.pizzeria_id, u.business_date, u.ingredient_id, round(sum(u.quantity), 3)
             FROM order_line_theoretical_usage u
             WHERE u.pizzeria_id IN (SELECT id FROM reconcile_shop) AND u.business_date = \(businessDate)
             GROUP BY 1, 2, 3
@@ -253,19 +254,29 @@ struct StockReconciler {
             """
             INSERT INTO product_availability (pizzeria_id, business_date, product_id, recipe_id, portions,
                                               limiting_ingredient_id)
-            SELECT m.pizzeria_id, \(businessDate), m.product_id, r.id, lim.portions, lim.ingredient_id
-            FROM pizzeria_menu m
-            JOIN product p ON p.id = m.product_id AND p.active
-            JOIN recipe r ON r.product_id = m.product_id AND daterange(r.valid_from, r.valid_to) @> \(businessDate)::date
-            LEFT JOIN LATERAL (
-                SELECT need.ingredient_id,
+            WITH menu AS (
+                SELECT m.pizzeria_id, m.product_id, r.id AS recipe_id
+                FROM pizzeria_menu m
+                JOIN product p ON p.id = m.product_id AND p.active
+                JOIN recipe r ON r.product_id = m.product_id
+                     AND daterange(r.valid_from, r.valid_to) @> \(businessDate)::date
+                WHERE m.pizzeria_id IN (SELECT id FROM reconcile_shop)),
+            need AS (
+                SELECT rl.recipe_id, rl.ingredient_id, sum(rl.quantity * (1 + rl.waste_pct)) AS per_portion
+                FROM recipe_line rl WHERE rl.recipe_id IN (SELECT DISTINCT recipe_id FROM menu)
+                GROUP BY rl.recipe_id, rl.ingredient_id),
+            portions AS (
+                SELECT DISTINCT ON (menu.pizzeria_id, menu.product_id)
+                       menu.pizzeria_id, menu.product_id, need.ingredient_id,
                        greatest(0, floor(coalesce(sp.on_hand, 0) / need.per_portion))::bigint AS portions
-                FROM (SELECT rl.ingredient_id, sum(rl.quantity * (1 + rl.waste_pct)) AS per_portion
-                      FROM recipe_line rl WHERE rl.recipe_id = r.id GROUP BY rl.ingredient_id) need
-                LEFT JOIN stock_position sp ON sp.pizzeria_id = m.pizzeria_id AND sp.business_date = \(businessDate)
-                     AND sp.ingredient_id = need.ingredient_id
-                ORDER BY 2, 1 LIMIT 1) lim ON true
-            WHERE m.pizzeria_id IN (SELECT id FROM reconcile_shop)
+                FROM menu
+                JOIN need ON need.recipe_id = menu.recipe_id
+                LEFT JOIN stock_position sp ON sp.pizzeria_id = menu.pizzeria_id
+                     AND sp.business_date = \(businessDate) AND sp.ingredient_id = need.ingredient_id
+                ORDER BY menu.pizzeria_id, menu.product_id, 4, need.ingredient_id)
+            SELECT menu.pizzeria_id, \(businessDate), menu.product_id, menu.recipe_id, portions.portions,
+                   portions.ingredient_id
+            FROM menu LEFT JOIN portions USING (pizzeria_id, product_id)
             ORDER BY 1, 3
             """)
         result.productsUnavailable = Int(

@@ -100,30 +100,30 @@ LANGUAGE sql STABLE AS $$
     LEFT JOIN stock_balance b ON b.pizzeria_id = p_pizzeria_id AND b.ingredient_id = need.ingredient_id
 $$;
 
--- What each closed order line consumed in theory, per ingredient: the frozen recipe (loss
--- included) times the quantity, plus the modifiers' deltas, rounded to the thousandth per line
--- and ingredient exactly as ocpizza_place_order posts it. Cancelled and still open orders are
--- not in it. Filters on pizzeria_id, business_date or placed_at reach the order index.
+-- What each closed order line consumed in theory, per ingredient and part (the recipe, each
+-- modifier): the frozen recipe (loss included) times the quantity, plus the modifiers' deltas,
+-- exact (no rounding here: sums are rounded once, where they are stored; the ledger's
+-- sale_consumption rows are rounded per line to the thousandth, so the two may differ by
+-- 0.0005 of a base unit per line). Cancelled and still open orders are not in it. No grouping,
+-- so filters on pizzeria_id, business_date or placed_at reach the order indexes and a caller
+-- aggregates once.
 CREATE VIEW order_line_theoretical_usage AS
-SELECT pizzeria_id, business_date, placed_at, order_id, order_line_id, ingredient_id,
-       round(sum(amount), 3) AS quantity
-FROM (SELECT o.pizzeria_id, o.business_date, o.placed_at, o.id AS order_id, l.id AS order_line_id, rl.ingredient_id,
-             rl.quantity * (1 + rl.waste_pct) * l.quantity AS amount
-      FROM customer_order o
-      JOIN order_line l ON l.order_id = o.id AND l.pizzeria_id = o.pizzeria_id
-      JOIN recipe_line rl ON rl.recipe_id = l.recipe_id
-      WHERE o.fulfilment_status IN ('delivered', 'collected')
-      UNION ALL
-      SELECT o.pizzeria_id, o.business_date, o.placed_at, o.id, l.id, mi.ingredient_id,
-             mi.quantity_delta * lm.quantity * l.quantity
-      FROM customer_order o
-      JOIN order_line l ON l.order_id = o.id AND l.pizzeria_id = o.pizzeria_id
-      JOIN order_line_modifier lm ON lm.order_line_id = l.id
-      JOIN modifier_ingredient mi ON mi.modifier_id = lm.modifier_id
-      WHERE o.fulfilment_status IN ('delivered', 'collected')) parts
-GROUP BY pizzeria_id, business_date, placed_at, order_id, order_line_id, ingredient_id;
+SELECT o.pizzeria_id, o.business_date, o.placed_at, o.id AS order_id, l.id AS order_line_id, rl.ingredient_id,
+       rl.quantity * (1 + rl.waste_pct) * l.quantity AS quantity
+FROM customer_order o
+JOIN order_line l ON l.order_id = o.id AND l.pizzeria_id = o.pizzeria_id
+JOIN recipe_line rl ON rl.recipe_id = l.recipe_id
+WHERE o.fulfilment_status IN ('delivered', 'collected')
+UNION ALL
+SELECT o.pizzeria_id, o.business_date, o.placed_at, o.id, l.id, mi.ingredient_id,
+       mi.quantity_delta * lm.quantity * l.quantity
+FROM customer_order o
+JOIN order_line l ON l.order_id = o.id AND l.pizzeria_id = o.pizzeria_id
+JOIN order_line_modifier lm ON lm.order_line_id = l.id
+JOIN modifier_ingredient mi ON mi.modifier_id = lm.modifier_id
+WHERE o.fulfilment_status IN ('delivered', 'collected');
 COMMENT ON VIEW order_line_theoretical_usage IS
-    'Theoretical consumption of each line of each closed order, per ingredient, in base units.';
+    'Theoretical consumption of each closed order line, per ingredient and part (recipe, modifiers), in base units, exact.';
 CREATE INDEX customer_order_placed_at_idx ON customer_order (pizzeria_id, placed_at);
 
 CREATE TABLE stock_file (
@@ -332,7 +332,7 @@ BEGIN
           AND m.kind IN ('receipt', 'return', 'transfer_in', 'transfer_out', 'waste')
         GROUP BY m.ingredient_id),
     theory AS (
-        SELECT u.ingredient_id, sum(u.quantity) AS quantity
+        SELECT u.ingredient_id, round(sum(u.quantity), 3) AS quantity
         FROM order_line_theoretical_usage u
         WHERE u.pizzeria_id = v_shop AND u.placed_at > v_starts AND u.placed_at <= v_ends
         GROUP BY u.ingredient_id),
