@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: C bindings
@@ -103,6 +104,11 @@ let package = Package(
         // MARK: Jobs
         // MARK: Backups (pg_dump/pg_restore/pg_amcheck, the catalogue, retention)
         .target(
+            name: "Reports",
+            dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            resources: [.embedInCode("Templates")]
+        ),
+        .target(
             name: "StockFiles",
             dependencies: ["Domain", .product(name: "CSV", package: "CSV.swift")]
         ),
@@ -113,7 +119,8 @@ let package = Package(
         .target(
             name: "Jobs",
             dependencies: [
-                "Postgres", "Domain", "SupplierDocuments", "Settlement", "StockFiles", "Checksums", "Backups",
+                "Postgres", "Domain", "SupplierDocuments", "Settlement", "StockFiles", "Reports", "Checksums",
+                "Backups",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -194,6 +201,7 @@ let package = Package(
         ),
         .testTarget(name: "SettlementTests", dependencies: ["Settlement", "Domain"]),
         .testTarget(name: "StockFilesTests", dependencies: ["StockFiles", "Domain"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"]),
         .testTarget(name: "SchemaTests", dependencies: ["Domain", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EmbeddedPostgres"]),

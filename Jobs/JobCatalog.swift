@@ -50,7 +50,7 @@ public enum JobCatalog {
             work: { context in try await SettlePaymentsJob().run(context) }),
         Entry(
             name: "export-reports", summary: "manager reports, HTML and CSV", expectedEvery: .seconds(86_400),
-            runsDuringMaintenance: false),
+            runsDuringMaintenance: false, work: ExportReportsJob.nightly),
         Entry(
             name: "backup-create", summary: "pg_dump into the backup catalogue", expectedEvery: .seconds(86_400),
             runsDuringMaintenance: true, work: BackupJobs.nightlyCreate),

@@ -13,6 +13,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
+#include <libxml/HTMLparser.h>
 
 // xmlFree is a mutable global function pointer, which Swift 6 rejects as not concurrency-safe.
 static inline void ocxml_free(void *pointer) { xmlFree(pointer); }

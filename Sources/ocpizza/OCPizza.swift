@@ -16,7 +16,8 @@ struct OCPizza: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Demo.self, Nightly.self, ImportSupplier.self, ReconcileStock.self, SettlePayments.self, Suppliers.self,
+            Demo.self, Nightly.self, ImportSupplier.self, ReconcileStock.self, SettlePayments.self, ExportReports.self,
+            Suppliers.self,
             SupplierItems.self,
             SupplierDocumentsCommand.self,
             JobsCommand.self, Serve.self, Shops.self, APIKeysCommand.self, Database.self, DevDatabase.self,

@@ -89,12 +89,25 @@ enum OCPizzaBinary {
         var stderrPath: String
     }
 
+    /// Runs another program (`xmllint`, `chromium`) found in /usr/bin or /bin, in a temporary
+    /// folder, and waits for it.
+    static func runTool(_ tool: String, _ arguments: [String], timeout: Duration) async throws -> CommandResult {
+        guard
+            let binary = ["/usr/bin/", "/bin/", "/usr/local/bin/"].map({ $0 + tool }).first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else { throw SpawnError("\(tool) is not installed (scripts/test installs it)") }
+        let child = try spawn(arguments, in: NSTemporaryDirectory(), environment: environment([:]), binary: binary)
+        return try await RunningCommand(
+            arguments: [tool] + arguments, pid: child.pid, stdoutPath: child.stdoutPath, stderrPath: child.stderrPath
+        ).wait(timeout: timeout)
+    }
+
     private static func spawn(
-        _ arguments: [String], in directory: String, environment: [String: String]
+        _ arguments: [String], in directory: String, environment: [String: String], binary: String = path
     ) throws
         -> Child
     {
-        let binary = path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw SpawnError("no ocpizza binary at \(binary): build it first (scripts/test does)")
         }

@@ -33,7 +33,8 @@ struct EmbeddedClusterTests {
             #expect(
                 runs.compactMap { $0["job"] as? String }.sorted() == [
                     "backup-copy-offsite", "backup-create", "backup-drill", "backup-prune", "backup-verify",
-                    "demo-generate", "import-supplier", "nightly", "reconcile-stock", "settle-payments",
+                    "demo-generate", "export-reports", "import-supplier", "nightly", "reconcile-stock",
+                    "settle-payments",
                 ],
                 "\(history)")
             // The demo's night took a backup, verified it, proved it by a restore drill and pruned.
@@ -74,6 +75,15 @@ struct EmbeddedClusterTests {
             #expect(try await shops("SELECT count(DISTINCT pizzeria_id)::text FROM stock_position") == computed)
             #expect(try await shops("SELECT count(DISTINCT pizzeria_id)::text FROM product_availability") == computed)
             #expect(try await shops("SELECT count(DISTINCT pizzeria_id)::text FROM reorder_suggestion") > 0)
+            // The README's promise: after the main command, var/reports/index.html lists the
+            // night's reports, and the chain's page is there with its charts.
+            let index = try String(contentsOfFile: scratch.path + "/var/reports/index.html", encoding: .utf8)
+            #expect(index.contains("/chain.html"), "\(index)")
+            let dayFolders = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/var/reports/day")
+            let chain = try String(
+                contentsOfFile: scratch.path + "/var/reports/day/\(dayFolders.first ?? "-")/chain.html", encoding: .utf8
+            )
+            #expect(chain.contains("<svg class=\"chart\""))
 
             // Stop, then status says so (exit 3, like pg_ctl status).
             let stop = try await scratch.run("dev-db", "stop")

@@ -18,8 +18,8 @@ struct JobRunnerCommandTests {
     ]
     /// The steps this build has.
     static let builtSteps: Set = [
-        "import-supplier", "reconcile-stock", "settle-payments", "backup-create", "backup-verify", "backup-drill",
-        "backup-prune", "backup-copy-offsite",
+        "import-supplier", "reconcile-stock", "settle-payments", "export-reports", "backup-create", "backup-verify",
+        "backup-drill", "backup-prune", "backup-copy-offsite",
     ]
 
     /// A migrated database, a scratch folder and its `var/`.

@@ -13,6 +13,8 @@ ocpizza_missing_packages() {
   # qpdf extracts the CII XML from Factur-X / ZUGFeRD PDFs (import-supplier).
   command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+  # Headless Chromium renders the reports in the test suite (scripts/test asks for it).
+  if [ -n "${OCPIZZA_NEED_CHROMIUM:-}" ]; then command -v chromium >/dev/null 2>&1 || missing+=(chromium); fi
   if ! ocpizza_pg_bindir >/dev/null 2>&1; then missing+=(postgresql postgresql-contrib); fi
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   # runuser (in /usr/sbin, off a normal user's PATH) is only needed as root: the server then

@@ -1,0 +1,79 @@
+import Foundation
+
+/// How figures are written on the pages (French conventions, whatever the machine's locale) and
+/// in the CSV files (the same, so that a French spreadsheet reads numbers as numbers). Pure and
+/// locale-free: the same figure always gives the same bytes.
+public enum ReportFormat {
+    /// U+202F NARROW NO-BREAK SPACE, the French thousands separator (and before € and %).
+    public static let thinSpace = "\u{202F}"
+
+    /// `1 234,56 €` from cents; `−12,00 €` with a true minus sign.
+    public static func euros(_ cents: Int64) -> String {
+        grouped(cents, decimals: 2) + thinSpace + "€"
+    }
+
+    /// `1 234` from an integer.
+    public static func integer(_ value: Int64) -> String { grouped(value * 1, decimals: 0) }
+
+    /// `12,5 %` from a percentage in tenths (125 = 12,5 %), rounded by the caller; `–` for nil
+    /// (no base to compare with).
+    public static func percent(tenths value: Int64?) -> String {
+        guard let value else { return "–" }
+        return grouped(value, decimals: 1) + thinSpace + "%"
+    }
+
+    /// A CSV cell for an amount: `1234,56` (no grouping: a spreadsheet parses it).
+    public static func csvEuros(_ cents: Int64) -> String { plain(cents, decimals: 2) }
+
+    /// A CSV cell for a number with `decimals` implied decimals.
+    public static func plain(_ value: Int64, decimals: Int) -> String {
+        let negative = value < 0
+        let magnitude = value.magnitude
+        let scale = UInt64(pow(10, Double(decimals)))
+        let whole = magnitude / max(scale, 1)
+        var text = String(whole)
+        if decimals > 0 {
+            let fraction = String(magnitude % scale)
+            text += "," + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        return (negative ? "-" : "") + text
+    }
+
+    static func grouped(_ value: Int64, decimals: Int) -> String {
+        let negative = value < 0
+        let magnitude = value.magnitude
+        let scale = UInt64(pow(10, Double(decimals)))
+        let whole = String(magnitude / max(scale, 1))
+        var groups: [Substring] = []
+        var end = whole.endIndex
+        while end > whole.startIndex {
+            let start = whole.index(end, offsetBy: -3, limitedBy: whole.startIndex) ?? whole.startIndex
+            groups.insert(whole[start..<end], at: 0)
+            end = start
+        }
+        var text = groups.joined(separator: thinSpace)
+        if decimals > 0 {
+            let fraction = String(magnitude % scale)
+            text += "," + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        return (negative ? "\u{2212}" : "") + text
+    }
+
+    /// Escapes text for HTML and SVG (the templates escape `{{value}}` themselves; this is for
+    /// the charts, which are built as SVG text).
+    public static func escaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
