@@ -21,6 +21,10 @@ public final class ExportReportsJob: Sendable {
         /// Chain revenue incl. VAT and closed orders of the period.
         public var revenueCents: Int64
         public var orders: Int64
+        /// Seconds spent in the report's SQL queries, and in the whole job (queries, rendering,
+        /// writing): the benchmark's two figures.
+        public var querySeconds: Double
+        public var totalSeconds: Double
     }
 
     public let period: ReportPeriod
@@ -43,6 +47,7 @@ public final class ExportReportsJob: Sendable {
     public var result: Result? { produced.withLock { $0 } }
 
     public func run(_ context: JobContext) async throws -> JobOutcome {
+        let started = ContinuousClock.now
         let date = context.businessDate ?? JobCatalog.lastClosedBusinessDate()
         let span = period.span(containing: date)
         let out = outDirectory ?? context.varDirectory + "/reports"
@@ -52,8 +57,10 @@ public final class ExportReportsJob: Sendable {
             conninfo: readConninfo ?? context.conninfo, logger: context.logger)
         let shopCode = self.shopCode
         let pages: [RenderedPage]
+        var querySeconds = 0.0
         do {
-            pages = try await connection.withSession { session in
+            (pages, querySeconds) = try await connection.withSession { session in
+                let clock = QueryClock()
                 try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 defer { _ = try? session.execute("COMMIT") }
                 let shops = try session.query(
@@ -81,7 +88,8 @@ public final class ExportReportsJob: Sendable {
                             try ReportPage.build(
                                 name: "chain",
                                 title: "OC Pizza · the chain · \(span.label.lowercased()) \(span.folder)",
-                                queries: ReportQueries(session: session, scope: scope(shops.map(\.id))), span: span,
+                                queries: ReportQueries(session: session, scope: scope(shops.map(\.id)), clock: clock),
+                                span: span,
                                 isChain: true), true
                         ))
                 }
@@ -92,12 +100,13 @@ public final class ExportReportsJob: Sendable {
                             try ReportPage.build(
                                 name: shop.code,
                                 title: "\(shop.name) (\(shop.code)) · \(span.label.lowercased()) \(span.folder)",
-                                queries: ReportQueries(session: session, scope: scope([shop.id])), span: span,
+                                queries: ReportQueries(session: session, scope: scope([shop.id]), clock: clock),
+                                span: span,
                                 isChain: false), false
                         ))
                 }
                 let links = shops.map { ["code": $0.code, "href": "\($0.code).html"] }
-                return built.map { page, isChain in
+                let rendered = built.map { page, isChain in
                     RenderedPage(
                         name: page.name, isChain: isChain,
                         html: Array(
@@ -105,6 +114,7 @@ public final class ExportReportsJob: Sendable {
                                 .utf8),
                         csv: page.tables.map { ("\(page.name)-\($0.name).csv", $0.csv.bytes) }, headline: page.headline)
                 }
+                return (rendered, Self.seconds(clock.elapsed))
             }
             await connection.close()
         } catch {
@@ -125,7 +135,8 @@ public final class ExportReportsJob: Sendable {
         let chain = pages.first { $0.isChain }?.headline ?? pages.first?.headline
         let result = Result(
             period: period.rawValue, folder: folder, pages: pages.map { "\($0.name).html" }, csvFiles: csvFiles,
-            revenueCents: chain?.revenueTTC ?? 0, orders: chain?.orders ?? 0)
+            revenueCents: chain?.revenueTTC ?? 0, orders: chain?.orders ?? 0, querySeconds: querySeconds,
+            totalSeconds: Self.seconds(ContinuousClock.now - started))
         produced.withLock { $0 = result }
         return JobOutcome(
             counts: [
@@ -185,6 +196,10 @@ public final class ExportReportsJob: Sendable {
             periods.append(["label": period.rawValue.capitalized + "s", "entries": entries])
         }
         return ["periods": periods]
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Writes a temporary file beside the target, then renames it over the target.

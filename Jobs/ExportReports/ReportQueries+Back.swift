@@ -15,7 +15,7 @@ extension ReportQueries {
     }
 
     func foodCost() throws -> FoodCost {
-        let row = try session.query(
+        let row = try run(
             """
             SELECT (SELECT coalesce(round(sum(u.quantity * ic.average_unit_cost) * 100), 0)::bigint
                     FROM theoretical_usage u
