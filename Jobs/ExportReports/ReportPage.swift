@@ -133,11 +133,11 @@ struct ReportPage {
 
     /// The template's context.
     func context(span: ReportPeriod.Span, shopLinks: [[String: String]], isChain: Bool) -> [String: Any] {
-        [
+        var context: [String: Any] = [
             "title": title, "periodLabel": span.label,
             "range": span.from == span.to ? span.from.description : "\(span.from) → \(span.to)",
             "comparedWith": span.comparedWith, "to": span.to.description, "indexLink": "../../index.html",
-            "chainLink": isChain ? "" : "chain.html", "shopLinks": shopLinks, "kpis": kpis,
+            "hasShopLinks": !shopLinks.isEmpty, "shopLinks": shopLinks, "kpis": kpis,
             "sections": sections.map { section in
                 [
                     "id": section.id, "title": section.title, "charts": section.charts.map { ["svg": $0] },
@@ -149,6 +149,8 @@ struct ReportPage {
                 ] as [String: Any]
             },
         ]
+        if !isChain { context["chainLink"] = "chain.html" }
+        return context
     }
 
     /// `+12,5 %` and its trend class, or `–` without a base.
