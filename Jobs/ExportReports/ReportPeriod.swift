@@ -6,19 +6,19 @@ import Postgres
 public enum ReportPeriod: String, Sendable, CaseIterable, Codable {
     case day, week, month
 
-    struct Span: Sendable, Equatable {
-        var from: CalendarDate
-        var to: CalendarDate
+    public struct Span: Sendable, Equatable {
+        public var from: CalendarDate
+        public var to: CalendarDate
         /// `2026-03-15`, `2026-W11`, `2026-03`.
-        var folder: String
-        var previousFrom: CalendarDate
-        var previousTo: CalendarDate
-        var lastWeekDay: CalendarDate?
-        var label: String
-        var comparedWith: String
+        public var folder: String
+        public var previousFrom: CalendarDate
+        public var previousTo: CalendarDate
+        public var lastWeekDay: CalendarDate?
+        public var label: String
+        public var comparedWith: String
     }
 
-    func span(containing date: CalendarDate) -> Span {
+    public func span(containing date: CalendarDate) -> Span {
         let day = Self.days(date)
         switch self {
         case .day:

@@ -76,6 +76,20 @@ struct ExportReportsCommandTests {
             let golden = try Data(contentsOf: Self.golden)
             #expect(page == golden, "PAR11.html differs from \(Self.golden.path)")
 
+            // REPORTS_DATABASE_URL: the pages read the replica (here an empty migrated database),
+            // the job run is still recorded in the main one.
+            try await TestDatabase.withDatabase { replica, _ in
+                let migrate = try await OCPizzaBinary.run(
+                    ["db", "migrate"], in: flow.directory, environment: ["DATABASE_URL": replica])
+                try #require(migrate.status == 0, "\(migrate)")
+                let fromReplica = try await OCPizzaBinary.run(
+                    ["export-reports", "--date", Self.day, "--out", flow.directory + "/replica-reports", "--json"],
+                    in: flow.directory, environment: ["DATABASE_URL": flow.conninfo, "REPORTS_DATABASE_URL": replica])
+                #expect(fromReplica.status == 0, "\(fromReplica)")
+                let replicaResult = try #require(fromReplica.json?["result"] as? [String: Any], "\(fromReplica)")
+                #expect(replicaResult["revenueCents"] as? Int == 0 && replicaResult["orders"] as? Int == 0)
+            }
+
             // Headless Chromium renders the chain page: a screenshot that is not blank, the charts in the DOM.
             let shot = flow.directory + "/chain.png"
             let chromium = try await OCPizzaBinary.runTool(
