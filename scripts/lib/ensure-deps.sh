@@ -14,7 +14,11 @@ ocpizza_missing_packages() {
   command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
   # Headless Chromium renders the reports in the test suite (scripts/test asks for it).
-  if [ -n "${OCPIZZA_NEED_CHROMIUM:-}" ]; then command -v chromium >/dev/null 2>&1 || missing+=(chromium); fi
+  # A font too: without one Chromium renders every text as nothing.
+  if [ -n "${OCPIZZA_NEED_CHROMIUM:-}" ]; then
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+  fi
   if ! ocpizza_pg_bindir >/dev/null 2>&1; then missing+=(postgresql postgresql-contrib); fi
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   # runuser (in /usr/sbin, off a normal user's PATH) is only needed as root: the server then
