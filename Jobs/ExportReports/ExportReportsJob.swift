@@ -89,7 +89,6 @@ public final class ExportReportsJob: Sendable {
                                 name: "chain",
                                 title: "OC Pizza · the chain · \(span.label.lowercased()) \(span.folder)",
                                 queries: ReportQueries(session: session, scope: scope(shops.map(\.id)), clock: clock),
-                                span: span,
                                 isChain: true), true
                         ))
                 }
@@ -101,7 +100,6 @@ public final class ExportReportsJob: Sendable {
                                 name: shop.code,
                                 title: "\(shop.name) (\(shop.code)) · \(span.label.lowercased()) \(span.folder)",
                                 queries: ReportQueries(session: session, scope: scope([shop.id]), clock: clock),
-                                span: span,
                                 isChain: false), false
                         ))
                 }

@@ -16,7 +16,7 @@ struct ReportPage {
     var tables: [ReportTable] { sections.flatMap(\.tables) }
 
     static func build(
-        name: String, title: String, queries: ReportQueries, span: ReportPeriod.Span, isChain: Bool
+        name: String, title: String, queries: ReportQueries, isChain: Bool
     ) throws -> ReportPage {
         let scope = queries.scope
         let now = try queries.headline(from: scope.from, to: scope.to)

@@ -86,6 +86,27 @@ struct StockReconciler {
             """)
     }
 
+    /// Removes what an earlier run wrote for the date and the shops of this run: results are
+    /// replaced, never added to.
+    private func clearDate(_ table: String) throws {
+        try session.execute(
+            """
+            DELETE FROM \(identifier: table) WHERE business_date = \(businessDate)
+              AND pizzeria_id IN (SELECT id FROM reconcile_shop)
+            """)
+    }
+
+    /// Rows of `table` for the date and the shops of this run that match `condition` (SQL this
+    /// file writes, never input).
+    private func countForDate(_ table: String, where condition: String) throws -> Int {
+        Int(
+            try session.queryValue(
+                """
+                SELECT count(*) FROM \(identifier: table) WHERE business_date = \(businessDate)
+                  AND pizzeria_id IN (SELECT id FROM reconcile_shop) AND (\(unsafeRaw: condition))
+                """, as: Int64.self) ?? 0)
+    }
+
     private func step(
         _ name: String, _ result: inout StockReconcileResult, _ body: (inout StockReconcileResult) throws -> Void
     ) throws {
@@ -98,11 +119,7 @@ struct StockReconciler {
 
     /// Step 2: the date's theoretical usage, replaced.
     private func usage(_ result: inout StockReconcileResult) throws {
-        try session.execute(
-            """
-            DELETE FROM stock_usage_day WHERE business_date = \(businessDate)
-              AND pizzeria_id IN (SELECT id FROM reconcile_shop)
-            """)
+        try clearDate("stock_usage_day")
         try session.execute(
             """
             INSERT INTO stock_usage_day (pizzeria_id, business_date, orders_closed, orders_cancelled, orders_open, job_run_id)
@@ -208,11 +225,7 @@ struct StockReconciler {
     /// it (a handful of days at most), for every ingredient the shop stocks or has moved.
     /// A negative quantity is valued at the last price paid and flagged.
     private func position(_ result: inout StockReconcileResult) throws {
-        try session.execute(
-            """
-            DELETE FROM stock_position WHERE business_date = \(businessDate)
-              AND pizzeria_id IN (SELECT id FROM reconcile_shop)
-            """)
+        try clearDate("stock_position")
         try session.execute(
             """
             INSERT INTO stock_position (pizzeria_id, business_date, ingredient_id, on_hand, unit_cost, value_cents, negative)
@@ -233,23 +246,14 @@ struct StockReconciler {
                                 AS unit_cost) cost
             ORDER BY 1, 3
             """)
-        result.negativePositions = Int(
-            try session.queryValue(
-                """
-                SELECT count(*) FROM stock_position WHERE business_date = \(businessDate) AND negative
-                  AND pizzeria_id IN (SELECT id FROM reconcile_shop)
-                """, as: Int64.self) ?? 0)
+        result.negativePositions = try countForDate("stock_position", where: "negative")
     }
 
     /// Step 5: portions of each product on the menu that the end-of-day stock allows, with the
     /// ingredient that limits it: the menu's can_make formula (ocpizza_portions_available) on
     /// the position instead of the live balance.
     private func availability(_ result: inout StockReconcileResult) throws {
-        try session.execute(
-            """
-            DELETE FROM product_availability WHERE business_date = \(businessDate)
-              AND pizzeria_id IN (SELECT id FROM reconcile_shop)
-            """)
+        try clearDate("product_availability")
         result.availabilityLines = try session.execute(
             """
             INSERT INTO product_availability (pizzeria_id, business_date, product_id, recipe_id, portions,
@@ -279,22 +283,13 @@ struct StockReconciler {
             FROM menu LEFT JOIN portions USING (pizzeria_id, product_id)
             ORDER BY 1, 3
             """)
-        result.productsUnavailable = Int(
-            try session.queryValue(
-                """
-                SELECT count(*) FROM product_availability WHERE business_date = \(businessDate) AND portions = 0
-                  AND pizzeria_id IN (SELECT id FROM reconcile_shop)
-                """, as: Int64.self) ?? 0)
+        result.productsUnavailable = try countForDate("product_availability", where: "portions = 0")
     }
 
     /// Step 6: par − on hand − open deliveries, in whole packs of the item the shop buys (the one
     /// it bought last, else the cheapest per base unit), at its last price.
     private func reorder(_ result: inout StockReconcileResult) throws {
-        try session.execute(
-            """
-            DELETE FROM reorder_suggestion WHERE business_date = \(businessDate)
-              AND pizzeria_id IN (SELECT id FROM reconcile_shop)
-            """)
+        try clearDate("reorder_suggestion")
         result.reorderLines = try session.execute(
             """
             INSERT INTO reorder_suggestion (pizzeria_id, business_date, ingredient_id, supplier_id, supplier_item_id,

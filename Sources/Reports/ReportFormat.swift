@@ -13,7 +13,7 @@ public enum ReportFormat {
     }
 
     /// `1 234` from an integer.
-    public static func integer(_ value: Int64) -> String { grouped(value * 1, decimals: 0) }
+    public static func integer(_ value: Int64) -> String { grouped(value, decimals: 0) }
 
     /// `12,5 %` from a percentage in tenths (125 = 12,5 %), rounded by the caller; `–` for nil
     /// (no base to compare with).
@@ -25,25 +25,24 @@ public enum ReportFormat {
     /// A CSV cell for an amount: `1234,56` (no grouping: a spreadsheet parses it).
     public static func csvEuros(_ cents: Int64) -> String { plain(cents, decimals: 2) }
 
-    /// A CSV cell for a number with `decimals` implied decimals.
+    /// A CSV cell for a number with `decimals` implied decimals: `-1234,56` (no grouping: a
+    /// spreadsheet parses it).
     public static func plain(_ value: Int64, decimals: Int) -> String {
-        let negative = value < 0
-        let magnitude = value.magnitude
-        let scale = UInt64(pow(10, Double(decimals)))
-        let whole = magnitude / max(scale, 1)
-        var text = String(whole)
-        if decimals > 0 {
-            let fraction = String(magnitude % scale)
-            text += "," + String(repeating: "0", count: decimals - fraction.count) + fraction
-        }
-        return (negative ? "-" : "") + text
+        digits(value, decimals: decimals, separator: "", minus: "-")
     }
 
+    /// `1 234,56` with narrow no-break spaces and a true minus sign, for people.
     static func grouped(_ value: Int64, decimals: Int) -> String {
-        let negative = value < 0
+        digits(value, decimals: decimals, separator: thinSpace, minus: "\u{2212}")
+    }
+
+    /// `value` with `decimals` implied decimals, a comma before them, `separator` between groups
+    /// of three digits.
+    static func digits(_ value: Int64, decimals: Int, separator: String, minus: String) -> String {
+        var scale: UInt64 = 1
+        for _ in 0..<decimals { scale *= 10 }
         let magnitude = value.magnitude
-        let scale = UInt64(pow(10, Double(decimals)))
-        let whole = String(magnitude / max(scale, 1))
+        let whole = String(magnitude / scale)
         var groups: [Substring] = []
         var end = whole.endIndex
         while end > whole.startIndex {
@@ -51,12 +50,12 @@ public enum ReportFormat {
             groups.insert(whole[start..<end], at: 0)
             end = start
         }
-        var text = groups.joined(separator: thinSpace)
+        var text = groups.joined(separator: separator)
         if decimals > 0 {
             let fraction = String(magnitude % scale)
             text += "," + String(repeating: "0", count: decimals - fraction.count) + fraction
         }
-        return (negative ? "\u{2212}" : "") + text
+        return (value < 0 ? minus : "") + text
     }
 
     /// Escapes text for HTML and SVG (the templates escape `{{value}}` themselves; this is for
