@@ -63,9 +63,11 @@ enum OCPizzaBinary {
     }
 
     /// Runs `ocpizza arguments` in `directory` and waits for it (at most `timeout`, then SIGKILL).
+    /// The default is only a guard against a hang: beside the whole parallel suite on two cores, a
+    /// command that takes a second alone can take minutes.
     static func run(
         _ arguments: [String], in directory: String, environment overrides: [String: String] = [:],
-        timeout: Duration = .seconds(120)
+        timeout: Duration = .seconds(600)
     ) async throws -> CommandResult {
         try await start(arguments, in: directory, environment: overrides).wait(timeout: timeout)
     }
@@ -218,7 +220,7 @@ final class ScratchDirectory: Sendable {
 
     /// Runs `ocpizza arguments` with this folder as working directory.
     func run(
-        _ arguments: String..., environment: [String: String] = [:], timeout: Duration = .seconds(120)
+        _ arguments: String..., environment: [String: String] = [:], timeout: Duration = .seconds(600)
     ) async throws -> CommandResult {
         try await OCPizzaBinary.run(arguments, in: path, environment: environment, timeout: timeout)
     }
@@ -245,7 +247,7 @@ struct RunningCommand: Sendable {
     func send(_ signal: Int32) { kill(pid, signal) }
 
     /// Waits for the process to end (at most `timeout`, then SIGKILL) and collects its output.
-    func wait(timeout: Duration = .seconds(120)) async throws -> CommandResult {
+    func wait(timeout: Duration = .seconds(600)) async throws -> CommandResult {
         defer {
             unlink(stdoutPath)
             unlink(stderrPath)

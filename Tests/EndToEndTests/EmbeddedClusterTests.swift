@@ -175,7 +175,7 @@ struct EmbeddedClusterTests {
     }
 
     private static func stopCluster(in scratch: ScratchDirectory) async {
-        let stop = try? await scratch.run("dev-db", "stop", timeout: .seconds(90))
+        let stop = try? await scratch.run("dev-db", "stop", timeout: .seconds(300))
         let pidFile = scratch.path + "/.ocpizza/postgres/data/postmaster.pid"
         if stop?.status == 0 && !FileManager.default.fileExists(atPath: pidFile) { return }
         Issue.record("dev-db stop failed, killing the server: \(stop.map { "\($0)" } ?? "did not run")")

@@ -56,7 +56,7 @@ struct ExportReportsCommandTests {
             // and SVG elements, not a structural error).
             for page in pages + ["../../index.html"] {
                 let lint = try await OCPizzaBinary.runTool(
-                    "xmllint", ["--html", "--noout", folder + "/" + page], timeout: .seconds(60))
+                    "xmllint", ["--html", "--noout", folder + "/" + page], timeout: .seconds(300))
                 let problems = lint.stderrLines.filter { $0.contains("error") && !$0.contains("invalid") }
                 #expect(problems.isEmpty, "\(page): \(lint.stderr)")
             }
@@ -97,7 +97,7 @@ struct ExportReportsCommandTests {
                 [
                     "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2400",
                     "--screenshot=\(shot)", "file://\(folder)/chain.html",
-                ], timeout: .seconds(120))
+                ], timeout: .seconds(300))
             let png = try Data(contentsOf: URL(fileURLWithPath: shot))
             #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(chromium)")
             // A blank 1280 × 2400 page compresses to a few kilobytes; text, tables and bars do not.
@@ -105,7 +105,7 @@ struct ExportReportsCommandTests {
             let dom = try await OCPizzaBinary.runTool(
                 "chromium",
                 ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(folder)/chain.html"],
-                timeout: .seconds(120))
+                timeout: .seconds(300))
             #expect(dom.stdout.components(separatedBy: "<svg class=\"chart\"").count > 2, "\(dom.stderr)")
             #expect(dom.stdout.contains("Revenue incl. VAT"))
         }

@@ -29,7 +29,7 @@ struct JobRunnerCommandTests {
         var varDirectory: String { directory + "/var" }
 
         /// Runs `ocpizza arguments --database-url <db> --var <scratch>/var`.
-        func run(_ arguments: String..., timeout: Duration = .seconds(120)) async throws -> CommandResult {
+        func run(_ arguments: String..., timeout: Duration = .seconds(600)) async throws -> CommandResult {
             try await OCPizzaBinary.run(
                 arguments + ["--database-url", conninfo, "--var", varDirectory], in: directory, timeout: timeout)
         }
@@ -53,7 +53,7 @@ struct JobRunnerCommandTests {
 
         /// Waits until the newest canary run is 'running' and returns its id and pid.
         func runningCanary() async throws -> (id: String, pid: pid_t) {
-            let deadline = ContinuousClock.now + .seconds(60)
+            let deadline = ContinuousClock.now + .seconds(180)
             while ContinuousClock.now < deadline {
                 let rows = try await query(
                     "SELECT id || ' ' || pid FROM job_run WHERE job = 'canary' AND status = 'running' ORDER BY id")
@@ -61,7 +61,7 @@ struct JobRunnerCommandTests {
                 if parts.count == 2, let pid = pid_t(parts[1]) { return (String(parts[0]), pid) }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            throw SpawnError("no canary run became 'running' within 60 s")
+            throw SpawnError("no canary run became 'running' within 180 s")
         }
     }
 
@@ -106,7 +106,7 @@ struct JobRunnerCommandTests {
     @Test("SIGKILL: the killed run stays 'running' until the next invocation marks it failed")
     func killedRunIsMarkedFailed() async throws {
         try await Self.withSetup { setup in
-            async let killed = setup.run("jobs", "canary", "--seconds", "30", timeout: .seconds(90))
+            async let killed = setup.run("jobs", "canary", "--seconds", "600", timeout: .seconds(700))
             let (id, pid) = try await setup.runningCanary()
             #expect(kill(pid, SIGKILL) == 0)
             let result = try await killed

@@ -656,7 +656,7 @@ struct OperationsManualTests {
 
         if let analyze = Self.tool("/usr/bin/systemd-analyze", "/bin/systemd-analyze") {
             let result = try await Self.run(
-                analyze, ["verify", path], environment: ProcessInfo.processInfo.environment, timeout: .seconds(120))
+                analyze, ["verify", path], environment: ProcessInfo.processInfo.environment, timeout: .seconds(300))
             let complaints = (result.stdout + "\n" + result.stderr).split(separator: "\n").filter {
                 $0.contains("ocpizza-serve")
             }
@@ -866,7 +866,7 @@ struct OperationsManualTests {
                 throw error
             }
             server.send(SIGTERM)
-            let stopped = try await server.wait(timeout: .seconds(60))
+            let stopped = try await server.wait(timeout: .seconds(300))
             #expect(stopped.status == 0, "\(stopped)")
         }
     }

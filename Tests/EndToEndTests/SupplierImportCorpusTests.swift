@@ -141,7 +141,7 @@ struct SupplierImportCorpusTests {
 
             // A hostile file must not make the run hang or balloon: it finishes well within the
             // timeout (no timing assertion beyond that: the suite runs on busy machines).
-            let result = try await workspace.importSupplier(timeout: .seconds(120))
+            let result = try await workspace.importSupplier(timeout: .seconds(600))
             #expect(!result.timedOut, "\(input): \(result)")
             #expect(result.status == 65, "\(result)")
 
@@ -388,13 +388,13 @@ enum SupplierCorpusSupport {
         var inbox: String { varDirectory + "/inbox/supplier" }
         var rejected: String { varDirectory + "/rejected/supplier" }
 
-        func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> CommandResult {
+        func run(_ arguments: [String], timeout: Duration = .seconds(600)) async throws -> CommandResult {
             try await OCPizzaBinary.run(
                 arguments, in: scratch.path, environment: ["DATABASE_URL": conninfo], timeout: timeout)
         }
 
         /// `ocpizza import-supplier --json` on the default inbox.
-        func importSupplier(timeout: Duration = .seconds(120)) async throws -> CommandResult {
+        func importSupplier(timeout: Duration = .seconds(600)) async throws -> CommandResult {
             try await run(["import-supplier", "--json"], timeout: timeout)
         }
 

@@ -208,7 +208,7 @@ struct JobRunnerTests {
             let report = try await runner.run(JobRequest(name: "test-heartbeat")) { _ in
                 // Read while the run is still going (the final update also sets heartbeat_at).
                 // Polled, not timed: on a loaded machine the first beats may come late.
-                let deadline = ContinuousClock.now + .seconds(20)
+                let deadline = ContinuousClock.now + .seconds(180)
                 while !during.isSet, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(100))
                     let beating = try await Fixture.withConnection(conninfo) { connection in

@@ -140,9 +140,10 @@ enum Fixture {
         throw TestSetupError("no free process id found")
     }
 
-    /// Waits until `condition` holds (polled every 20 ms), at most `timeout`.
+    /// Waits until `condition` holds (polled every 20 ms), at most `timeout` (generous: the suite
+    /// shares two cores, and a test task can be resumed many seconds late).
     static func waitUntil(
-        timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
+        timeout: Duration = .seconds(180), _ condition: () async throws -> Bool
     ) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {

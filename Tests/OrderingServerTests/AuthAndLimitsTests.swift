@@ -13,7 +13,7 @@ import Testing
 
     /// An error answer: problem+json with type, title, status and detail, and nothing internal.
     static func expectProblem(
-        _ response: TestResponse, _ status: HTTPResponse.Status, _ slug: String? = nil,
+        _ response: ServerResponse, _ status: HTTPResponse.Status, _ slug: String? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         #expect(response.status == status, "\(response.text)", sourceLocation: sourceLocation)
@@ -139,7 +139,7 @@ import Testing
             let id = try await server.placeOrder(Orders.counterPickup, key: key).orderID
             try await server.walk(id, to: ["accepted", "in_preparation"], key: key)
             try await server.setStock("FIOR-DI-LATTE", to: 0)
-            let answers: [(TestResponse, HTTPResponse.Status)] = [
+            let answers: [(ServerResponse, HTTPResponse.Status)] = [
                 (try await server.request(.get, "/nowhere"), .notFound),
                 (try await server.request(.get, "/v1/nothing", key: key), .notFound),
                 (try await server.request(.delete, "/v1/orders/\(id)", key: key), .notFound),
@@ -244,10 +244,10 @@ import Testing
         }
     }
 
-    /// Polls `condition` every 100 ms for up to 60 s (generous: tests share two cores); whether
+    /// Polls `condition` every 100 ms for up to 5 minutes (generous: tests share two cores); whether
     /// it became true.
     static func poll(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<600 {
+        for _ in 0..<3_000 {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(100))
         }

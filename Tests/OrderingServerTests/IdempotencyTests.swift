@@ -169,12 +169,14 @@ import Testing
         _ count: Int, server: TestServer,
         _ request: @escaping @Sendable (Int) -> (key: String, idempotencyKey: String, body: String)
     ) async throws -> [Answer] {
-        let port = try #require(server.client.port)
+        let port = try #require(server.port)
         return try await withThrowingTaskGroup(of: Answer.self) { group in
             for index in 0..<count {
                 let (key, idempotencyKey, body) = request(index)
                 group.addTask {
-                    try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                    try await TestClient.withClient(
+                        host: "127.0.0.1", port: port, configuration: .init(timeout: LiveServer.requestTimeout)
+                    ) { client in
                         let response = try await client.execute(
                             .init(
                                 "/v1/orders", method: .post,

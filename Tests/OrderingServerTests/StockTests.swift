@@ -13,7 +13,7 @@ import Testing
     }
 
     /// The lines of a 409 out-of-stock answer.
-    static func shortLines(_ response: TestResponse) -> [[String: Any]] {
+    static func shortLines(_ response: ServerResponse) -> [[String: Any]] {
         #expect(response.status == .conflict)
         #expect(response.headers[.contentType] == "application/problem+json")
         #expect(response.object["type"] as? String == "https://ocpizza.fr/problems/out-of-stock")

@@ -30,20 +30,25 @@ import Testing
         }
     }
 
+    // The statements cancelled below wait on an advisory lock another connection holds, not on a
+    // timer: under a loaded run the test's own task can be resumed tens of seconds late, and a
+    // `pg_sleep` would then end by itself before the cancel arrives. A lock waits as long as needed.
+
     @Test func cancellingASessionClosureStopsItsCurrentStatement() async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("CREATE TABLE step (n int8)")
+            let blocker = try await LockBlocker.hold()
             let pid = try await connection.withSession { $0.backendPID }
             let task = Task {
                 try await connection.withSession { session in
                     try session.execute("INSERT INTO step VALUES (1)")
-                    try session.execute("SELECT pg_sleep(30)")
+                    try session.execute(blocker.waitStatement)
                     try session.execute("INSERT INTO step VALUES (2)")
                 }
             }
-            try await waitUntilActive(pid: pid, running: "SELECT pg_sleep(30)")
+            try await waitUntilWaitingForLock(pid: pid)
             task.cancel()
-            let error = await postgresError { try await task.value }
+            let error = await blocker.releasing { await postgresError { try await task.value } }
             #expect(error?.code == .cancelled)
             let steps = try await connection.query("SELECT n FROM step ORDER BY n") { try $0.decode("n", as: Int.self) }
             #expect(steps == [1])
@@ -53,15 +58,17 @@ import Testing
     @Test func cancellingATransactionRollsItBack() async throws {
         try await TestDatabase.withSchema { connection, _ in
             try await connection.execute("CREATE TABLE step (n int8)")
+            let blocker = try await LockBlocker.hold()
+            let pid = try await connection.withSession { $0.backendPID }
             let task = Task {
                 try await connection.transaction { session in
                     try session.execute("INSERT INTO step VALUES (1)")
-                    try session.execute("SELECT pg_sleep(30)")
+                    try session.execute(blocker.waitStatement)
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitUntilWaitingForLock(pid: pid)
             task.cancel()
-            let error = await postgresError { try await task.value }
+            let error = await blocker.releasing { await postgresError { try await task.value } }
             #expect(error?.code == .cancelled)
             #expect(try await connection.withSession { $0.isInTransaction } == false)
             #expect(try await connection.value("SELECT count(*) FROM step", as: Int.self) == 0)
@@ -84,10 +91,12 @@ import Testing
     @Test func cancelledPoolBorrowerLeavesThePoolWorking() async throws {
         try await TestDatabase.withDatabase { conninfo, _ in
             let pool = ConnectionPool(conninfo: conninfo, maximumConnections: 1, logger: TestDatabase.logger)
-            let task = Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(30)") } }
-            try await Task.sleep(for: .milliseconds(300))
+            let blocker = try await LockBlocker.hold(conninfo: conninfo)
+            let pid = try await pool.withConnection { connection in try await connection.withSession { $0.backendPID } }
+            let task = Task { try await pool.withConnection { try await $0.execute(blocker.waitStatement) } }
+            try await waitUntilWaitingForLock(pid: pid, conninfo: conninfo)
             task.cancel()
-            let error = await postgresError { try await task.value }
+            let error = await blocker.releasing { await postgresError { try await task.value } }
             #expect(error?.code == .cancelled)
             let one = try await pool.withConnection { try await $0.value("SELECT 1", as: Int.self) }
             #expect(one == 1)
@@ -114,7 +123,7 @@ import Testing
         let observer = try await PostgresConnection.connect(
             conninfo: TestDatabase.conninfo(), logger: TestDatabase.logger)
         var active = false
-        for _ in 0..<200 where !active {
+        for _ in 0..<24_000 where !active {
             active =
                 try await observer.withSession { session in
                     try session.queryValue(
@@ -127,5 +136,57 @@ import Testing
         }
         await observer.close()
         #expect(active, "backend \(pid) never became active")
+    }
+
+    /// Polls `pg_stat_activity` until backend `pid` waits for a lock (the blocker's).
+    private func waitUntilWaitingForLock(pid: Int32, conninfo: String? = nil) async throws {
+        let observer = try await PostgresConnection.connect(
+            conninfo: try conninfo ?? TestDatabase.conninfo(), logger: TestDatabase.logger)
+        var waiting = false
+        // No deadline worth the name: the lock waits as long as it takes, so a slow start under
+        // load only makes the test slower (10 minutes is the point where something is broken).
+        for _ in 0..<24_000 where !waiting {
+            waiting =
+                try await observer.withSession { session in
+                    try session.queryValue(
+                        "SELECT state = 'active' AND wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = \(Int(pid))",
+                        as: Bool.self)
+                } ?? false
+            if !waiting { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        await observer.close()
+        #expect(waiting, "backend \(pid) never waited for the lock")
+    }
+}
+
+/// An advisory lock held by its own connection, so that another session's `waitStatement`
+/// blocks until it is released.
+private struct LockBlocker: Sendable {
+    let holder: PostgresConnection
+    let key: Int64
+
+    var waitStatement: SQL { "SELECT pg_advisory_lock(\(key))" }
+
+    static func hold(conninfo: String? = nil) async throws -> LockBlocker {
+        let holder = try await PostgresConnection.connect(
+            conninfo: try conninfo ?? TestDatabase.conninfo(), logger: TestDatabase.logger)
+        let key = Int64.random(in: 1...Int64.max)
+        try await holder.execute("SELECT pg_advisory_lock(\(key))")
+        return LockBlocker(holder: holder, key: key)
+    }
+
+    /// Runs `body` (which waits for the cancelled task) and releases the lock afterwards, or
+    /// after two minutes if `body` still waits then (a lost cancel): the test then fails instead
+    /// of hanging.
+    func releasing<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        let holder = self.holder
+        let fallback = Task {
+            try? await Task.sleep(for: .seconds(120))
+            await holder.close()
+        }
+        let value = await body()
+        fallback.cancel()
+        await holder.close()
+        return value
     }
 }

@@ -222,7 +222,7 @@ import Glibc
     @Test func childProcessDrainsStdoutAndStderrTogether() throws {
         let outcome = try ChildProcess.run(
             "/bin/sh", ["-c", "head -c 3000000 /dev/zero >&2; head -c 5000000 /dev/zero; echo done >&2"],
-            stdoutLimit: 8 << 20, stderrLimit: 1 << 20, timeout: .seconds(30))
+            stdoutLimit: 8 << 20, stderrLimit: 1 << 20, timeout: .seconds(300))
         #expect(outcome.exitStatus == 0)
         #expect(!outcome.timedOut)
         #expect(outcome.stdout.count == 5_000_000)
@@ -230,7 +230,7 @@ import Glibc
     }
 
     @Test func childProcessIsKilledPastTheStdoutLimit() throws {
-        let outcome = try ChildProcess.run("/bin/cat", ["/dev/zero"], stdoutLimit: 1000, timeout: .seconds(30))
+        let outcome = try ChildProcess.run("/bin/cat", ["/dev/zero"], stdoutLimit: 1000, timeout: .seconds(300))
         #expect(outcome.stdoutLimitExceeded)
         #expect(outcome.stdout.count == 1000)
         #expect(outcome.signal == SIGKILL)
@@ -238,7 +238,7 @@ import Glibc
 
     @Test func childProcessPassesArgumentsWithoutAShell() throws {
         let outcome = try ChildProcess.run(
-            "/bin/echo", ["$HOME", "a b", "; rm -rf /"], stdoutLimit: 1000, timeout: .seconds(30))
+            "/bin/echo", ["$HOME", "a b", "; rm -rf /"], stdoutLimit: 1000, timeout: .seconds(300))
         #expect(String(decoding: outcome.stdout, as: UTF8.self) == "$HOME a b ; rm -rf /\n")
     }
 
@@ -246,7 +246,7 @@ import Glibc
         let stray = open("/dev/null", O_RDONLY)  // deliberately without O_CLOEXEC
         defer { close(stray) }
         let outcome = try ChildProcess.run(
-            "/bin/sh", ["-c", "ls /proc/self/fd"], stdoutLimit: 1000, timeout: .seconds(30))
+            "/bin/sh", ["-c", "ls /proc/self/fd"], stdoutLimit: 1000, timeout: .seconds(300))
         let descriptors = String(decoding: outcome.stdout, as: UTF8.self).split(separator: "\n")
         #expect(!descriptors.contains(Substring(String(stray))))
     }
@@ -299,7 +299,7 @@ extension FacturXPDFTests {
             if attachments.isEmpty { arguments.append("--") }
             arguments.append(output)
             let outcome = try ChildProcess.run(
-                FacturXPDFTests.qpdf, arguments, stdoutLimit: 1 << 20, timeout: .seconds(60))
+                FacturXPDFTests.qpdf, arguments, stdoutLimit: 1 << 20, timeout: .seconds(300))
             guard outcome.exitStatus == 0 else {
                 throw ScratchFailure(description: "qpdf \(arguments) failed: \(outcome.stderrText)")
             }

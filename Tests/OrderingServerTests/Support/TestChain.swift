@@ -36,7 +36,7 @@ enum TestChain {
     /// A copy of the chain and a live server on a free port in front of it (`.live`: real HTTP
     /// over a socket), or the router alone (`.router`: in-process, no socket).
     static func withServer<T: Sendable>(
-        _ setup: TestingSetup = .live, poolSize: Int = 4,
+        _ setup: ServerSetup = .live, poolSize: Int = 4,
         _ body: @escaping @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         try await withDatabase { conninfo in
@@ -44,12 +44,20 @@ enum TestChain {
                 conninfo: conninfo, poolSize: poolSize, logger: TestDatabase.logger, keyCacheLifetime: .zero)
             let watcher = Task { await service.maintenance.run() }
             defer { watcher.cancel() }
-            let app = Application(
-                router: OrderingServer.router(service: service),
-                configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.logger)
             do {
-                let value = try await app.test(setup) { client in
-                    try await body(TestServer(client: client, conninfo: conninfo, service: service))
+                let value: T
+                switch setup {
+                case .live:
+                    value = try await LiveServer.run(service: service) { port in
+                        try await body(TestServer(transport: .live(port: port), conninfo: conninfo, service: service))
+                    }
+                case .router:
+                    let app = Application(
+                        router: OrderingServer.router(service: service),
+                        configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.logger)
+                    value = try await app.test(.router) { client in
+                        try await body(TestServer(transport: .router(client), conninfo: conninfo, service: service))
+                    }
                 }
                 await service.shutdown()
                 return value
@@ -102,9 +110,20 @@ enum TestChain {
 
 /// A running endpoint in front of a test's database.
 struct TestServer: Sendable {
-    let client: any TestClientProtocol
+    enum Transport: Sendable {
+        case live(port: Int)
+        case router(any TestClientProtocol)
+    }
+
+    let transport: Transport
     let conninfo: String
     let service: OrderingService
+
+    /// The live server's port (nil for the in-process router).
+    var port: Int? {
+        guard case .live(let port) = transport else { return nil }
+        return port
+    }
 
     /// Creates an API key with these scopes (bound to `shop` when given) and returns it.
     func key(
@@ -122,13 +141,19 @@ struct TestServer: Sendable {
     func request(
         _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, idempotencyKey: String? = nil,
         json: String? = nil, headers extra: HTTPFields = [:]
-    ) async throws -> TestResponse {
+    ) async throws -> ServerResponse {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
         if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
         if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        return try await client.execute(
-            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        let body = json.map { ByteBuffer(string: $0) }
+        switch transport {
+        case .live(let port):
+            return try await LiveServer.send(port: port, uri: uri, method: method, headers: headers, body: body)
+        case .router(let client):
+            let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+            return ServerResponse(head: response.head, body: response.body)
+        }
     }
 
     /// Places an order and returns the response (201 expected by most callers).
@@ -136,13 +161,13 @@ struct TestServer: Sendable {
     func placeOrder(
         _ body: String, key: String, idempotencyKey: String = UUID().uuidString
     ) async throws
-        -> TestResponse
+        -> ServerResponse
     {
         try await request(.post, "/v1/orders", key: key, idempotencyKey: idempotencyKey, json: body)
     }
 }
 
-extension TestResponse {
+extension ServerResponse {
     /// The body as text.
     var text: String { String(buffer: body) }
 

@@ -20,7 +20,7 @@ func int(_ value: Any?) -> Int? {
 /// A decimal from its text (exact, unlike a Double literal).
 func dec(_ text: String) -> Decimal { Decimal(string: text) ?? .nan }
 
-extension TestResponse {
+extension ServerResponse {
     /// The `id` of an order answer (0 when the answer is not an order).
     var orderID: Int64 { Int64(int(object["id"]) ?? 0) }
 
@@ -119,7 +119,7 @@ extension TestServer {
 
     /// `POST /v1/orders/{id}/status`.
     @discardableResult
-    func advance(_ id: Int64, to status: String, key: String, employee: Int64? = nil) async throws -> TestResponse {
+    func advance(_ id: Int64, to status: String, key: String, employee: Int64? = nil) async throws -> ServerResponse {
         let member = employee.map { #", "employee_id": \#($0)"# } ?? ""
         return try await request(
             .post, "/v1/orders/\(id)/status", key: key, json: #"{"status": "\#(status)"\#(member)}"#)
@@ -130,7 +130,7 @@ extension TestServer {
     func cancel(
         _ id: Int64, reason: String = "customer called back", key: String, employee: Int64? = nil
     ) async throws
-        -> TestResponse
+        -> ServerResponse
     {
         let member = employee.map { #", "employee_id": \#($0)"# } ?? ""
         return try await request(
