@@ -90,8 +90,9 @@ struct MigrateCommandTests {
     @Test("two db migrate started at once: both succeed, each migration is recorded once")
     func concurrentMigrate() async throws {
         try await E2E.withDatabase { conninfo, _, scratch in
-            async let first = scratch.run("db", "migrate", "--database-url", conninfo)
-            async let second = scratch.run("db", "migrate", "--database-url", conninfo)
+            // Beside the whole suite, the first run can hold the lock past the default 60 s wait.
+            async let first = scratch.run("db", "migrate", "--database-url", conninfo, "--lock-timeout", "600")
+            async let second = scratch.run("db", "migrate", "--database-url", conninfo, "--lock-timeout", "600")
             let results = try await [first, second]
             for result in results { #expect(result.status == 0, "\(result)") }
             #expect(

@@ -116,8 +116,9 @@ import Testing
             let slow = Migration(
                 version: 3, name: "slow", sql: "SELECT pg_sleep(0.5); CREATE TABLE slow_done (id int);")
             let migrator = Migrator(migrations: [Self.first, Self.second, slow])
-            async let a = migrator.migrate(conninfo: conninfo, logger: TestDatabase.logger)
-            async let b = migrator.migrate(conninfo: conninfo, logger: TestDatabase.logger)
+            // The default 60 s wait for the other run's lock is too short beside the whole suite.
+            async let a = migrator.migrate(conninfo: conninfo, lockTimeout: .seconds(600), logger: TestDatabase.logger)
+            async let b = migrator.migrate(conninfo: conninfo, lockTimeout: .seconds(600), logger: TestDatabase.logger)
             let reports = try await [a, b]
             #expect(reports.map(\.applied.count).sorted() == [0, 3])
             let connection = try await PostgresConnection.connect(conninfo: conninfo, logger: TestDatabase.logger)
