@@ -46,9 +46,11 @@ import Testing
                     try session.execute("INSERT INTO step VALUES (2)")
                 }
             }
-            try await waitUntilWaitingForLock(pid: pid)
-            task.cancel()
-            let error = await blocker.releasing { await postgresError { try await task.value } }
+            let error = try await blocker.releasing {
+                try await waitUntilWaitingForLock(pid: pid)
+                task.cancel()
+                return await postgresError { try await task.value }
+            }
             #expect(error?.code == .cancelled)
             let steps = try await connection.query("SELECT n FROM step ORDER BY n") { try $0.decode("n", as: Int.self) }
             #expect(steps == [1])
@@ -66,9 +68,11 @@ import Testing
                     try session.execute(blocker.waitStatement)
                 }
             }
-            try await waitUntilWaitingForLock(pid: pid)
-            task.cancel()
-            let error = await blocker.releasing { await postgresError { try await task.value } }
+            let error = try await blocker.releasing {
+                try await waitUntilWaitingForLock(pid: pid)
+                task.cancel()
+                return await postgresError { try await task.value }
+            }
             #expect(error?.code == .cancelled)
             #expect(try await connection.withSession { $0.isInTransaction } == false)
             #expect(try await connection.value("SELECT count(*) FROM step", as: Int.self) == 0)
@@ -94,9 +98,11 @@ import Testing
             let blocker = try await LockBlocker.hold(conninfo: conninfo)
             let pid = try await pool.withConnection { connection in try await connection.withSession { $0.backendPID } }
             let task = Task { try await pool.withConnection { try await $0.execute(blocker.waitStatement) } }
-            try await waitUntilWaitingForLock(pid: pid, conninfo: conninfo)
-            task.cancel()
-            let error = await blocker.releasing { await postgresError { try await task.value } }
+            let error = try await blocker.releasing {
+                try await waitUntilWaitingForLock(pid: pid, conninfo: conninfo)
+                task.cancel()
+                return await postgresError { try await task.value }
+            }
             #expect(error?.code == .cancelled)
             let one = try await pool.withConnection { try await $0.value("SELECT 1", as: Int.self) }
             #expect(one == 1)
@@ -149,7 +155,11 @@ import Testing
             waiting =
                 try await observer.withSession { session in
                     try session.queryValue(
-                        "SELECT state = 'active' AND wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = \(Int(pid))",
+                        // coalesce: while a statement runs without waiting, wait_event_type is NULL.
+                        """
+                        SELECT coalesce(state = 'active' AND wait_event_type = 'Lock', false)
+                        FROM pg_stat_activity WHERE pid = \(Int(pid))
+                        """,
                         as: Bool.self)
                 } ?? false
             if !waiting { try await Task.sleep(for: .milliseconds(25)) }
@@ -175,18 +185,24 @@ private struct LockBlocker: Sendable {
         return LockBlocker(holder: holder, key: key)
     }
 
-    /// Runs `body` (which waits for the cancelled task) and releases the lock afterwards, or
-    /// after two minutes if `body` still waits then (a lost cancel): the test then fails instead
-    /// of hanging.
-    func releasing<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+    /// Runs `body` (which cancels the blocked task and waits for it), then releases the lock,
+    /// also when `body` throws (else the blocked statement, and the test's cleanup queued behind
+    /// it on the same connection, would wait for ever). If `body` still waits after two minutes
+    /// (a lost cancel), the lock is released then, so the test fails instead of hanging.
+    func releasing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let holder = self.holder
         let fallback = Task {
             try? await Task.sleep(for: .seconds(120))
             await holder.close()
         }
-        let value = await body()
-        fallback.cancel()
-        await holder.close()
-        return value
+        defer { fallback.cancel() }
+        do {
+            let value = try await body()
+            await holder.close()
+            return value
+        } catch {
+            await holder.close()
+            throw error
+        }
     }
 }
